@@ -1,0 +1,49 @@
+"""The words the helper module shows a learner, in the learner's language.
+
+Every message lives in one catalog per language, `messages/<lang>.toml`; code asks for a
+message by its key and never holds the text itself. The language is the edition's
+(`notebooks/ja/` → Japanese), or `STREAMING_COURSE_LANG`.
+
+    >>> message("mode.replay", model="claude-haiku-5-5", speed="1.0")  # doctest: +SKIP
+    'Mode: replay (recorded streams at 1.0× their real pace) · model: claude-haiku-5-5'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from .config import detect_language
+
+CATALOG_DIR = Path(__file__).parent / "messages"
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """All messages of one language, by key (English when there is no such catalog)."""
+    path = CATALOG_DIR / f"{language}.toml"
+    if not path.exists():
+        path = CATALOG_DIR / "en.toml"
+    with path.open("rb") as file:
+        return _flatten(tomllib.load(file))
+
+
+def message(key: str, /, language: str | None = None, **values: object) -> str:
+    """The message `key` in `language` (default: the current one), with `values` filled in.
+
+    A key missing from a translation falls back to English, so a new message never breaks
+    an edition that has not translated it yet.
+    """
+    template = catalog(language or detect_language()).get(key) or catalog("en")[key]
+    return template.format(**values)
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = str(value)
+    return flat
