@@ -85,9 +85,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 def _resolve_mode(raw: str, has_key: bool) -> str:
     mode = raw.strip().lower() or "auto"
     if mode not in MODES:
-        raise ConfigError(
-            f"STREAMING_COURSE_MODE={raw!r} is not a mode: use auto, live or replay."
-        )
+        raise ConfigError(f"STREAMING_COURSE_MODE={raw!r} is not a mode: use auto, live or replay.")
     if mode == "auto":
         return "live" if has_key else "replay"
     return mode

@@ -44,6 +44,12 @@ from typing import Any
 MAGIC = ": streaming-course fixture v1"
 _TIME_LINE = re.compile(r"^: t=(?P<at>\d+(?:\.\d+)?)(?P<drop> disconnect)?\s*$")
 _HEADER_FIELD = re.compile(r"^: (?P<key>[a-z-]+):(?: (?P<value>.*))?$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # SSE's line endings only (not str.splitlines' others)
+
+
+def sse_lines(text: str) -> list[str]:
+    """Split `text` into lines the way an SSE reader does: at CRLF, CR or LF only."""
+    return _LINE_BREAK.split(text)
 
 
 class FixtureError(ValueError):
@@ -60,7 +66,7 @@ class TimedEvent:
     @property
     def type(self) -> str:
         """The event's name: the `event:` field, else the `type` of its JSON data."""
-        for line in self.wire.splitlines():
+        for line in sse_lines(self.wire):
             if line.startswith("event:"):
                 return line[len("event:") :].strip()
         data = self.data
@@ -69,7 +75,9 @@ class TimedEvent:
     @property
     def data(self) -> Any:
         """The event's `data:` lines, joined and parsed as JSON."""
-        lines = [line[5:].removeprefix(" ") for line in self.wire.splitlines() if line.startswith("data:")]
+        lines = [
+            line[5:].removeprefix(" ") for line in sse_lines(self.wire) if line.startswith("data:")
+        ]
         return json.loads("\n".join(lines)) if lines else None
 
 
@@ -139,7 +147,7 @@ def load_fixture(path: Path) -> Fixture:
 
 def parse_fixture(text: str, source: str = "<text>") -> Fixture:
     """Parse the file format; a plain SSE text without our header is read as a stream."""
-    lines = text.splitlines()
+    lines = sse_lines(text)
     if lines and lines[0].strip() == MAGIC:
         fixture, body_start = _parse_header(lines, source)
     else:
@@ -183,7 +191,9 @@ def _parse_header(lines: list[str], source: str) -> tuple[Fixture, int]:
     return _finish_header(fixture, request_lines, request_line_no, source), number
 
 
-def _finish_header(fixture: Fixture, request_lines: list[str], line_no: int, source: str) -> Fixture:
+def _finish_header(
+    fixture: Fixture, request_lines: list[str], line_no: int, source: str
+) -> Fixture:
     if not line_no:
         raise FixtureError(f"{source}: the header has no ': request:' section.")
     try:
@@ -197,14 +207,14 @@ def _finish_header(fixture: Fixture, request_lines: list[str], line_no: int, sou
 
 def _parse_events(fixture: Fixture, lines: list[str], start: int, source: str) -> None:
     at = 0.0
-    block: list[str] = []
-    block_line = start + 1
+    block: list[tuple[int, str]] = []  # (line number, line) of the event being read
 
     def flush() -> None:
-        if any(not line.startswith(":") for line in block):
-            wire = "\n".join(line for line in block if not line.startswith(":")) + "\n"
-            event = TimedEvent(at=at, wire=wire)
-            _check_event(event, source, block_line)
+        fields = [(number, line) for number, line in block if not line.startswith(":")]
+        if fields:
+            event = TimedEvent(at=at, wire="\n".join(line for _, line in fields) + "\n")
+            data_line = next((n for n, line in fields if line.startswith("data:")), fields[0][0])
+            _check_event(event, source, data_line)
             fixture.events.append(event)
         block.clear()
 
@@ -223,10 +233,8 @@ def _parse_events(fixture: Fixture, lines: list[str], start: int, source: str) -
             raise FixtureError(f"{source}:{number}: nothing may follow a disconnect.")
         if line.strip() == "":
             flush()
-            continue
-        if not block:
-            block_line = number
-        block.append(line)
+        else:
+            block.append((number, line))
     flush()
 
 

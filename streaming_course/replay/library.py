@@ -104,7 +104,8 @@ class FixtureLibrary:
     def describe_miss(self, request: dict[str, Any]) -> str:
         """One line: no recording matches, and which come closest and how they differ."""
         nearest = [
-            f"{fixture.name} ({score:.0%} alike; differs in {_differences(request, fixture.request)})"
+            f"{fixture.name} ({score:.0%} alike; "
+            f"differs in {_differences(request, fixture.request)})"
             for score, fixture in self.nearest(request)
         ]
         closest = "; ".join(nearest) if nearest else "there are no fixtures at all"

@@ -210,7 +210,9 @@ def synthesize(
         "stop_sequence": None,
         "usage": usage,
     }
-    stream.emit({"type": "message_start", "message": message}, at=clock.wait(pace.first_token * 0.92))
+    stream.emit(
+        {"type": "message_start", "message": message}, at=clock.wait(pace.first_token * 0.92)
+    )
     final_blocks = []
     for index, block in enumerate(blocks):
         final_blocks.append(_emit_block(stream, index, block, first=index == 0))
@@ -223,11 +225,13 @@ def synthesize(
     elif stop_reason is None:
         stop_reason = "tool_use" if any(isinstance(b, ToolUseBlock) for b in blocks) else "end_turn"
     clock.wait(0.004)
-    stream.emit({
-        "type": "message_delta",
-        "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-        "usage": {"output_tokens": stream.output_tokens},
-    })
+    stream.emit(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": stream.output_tokens},
+        }
+    )
     stream.emit({"type": "message_stop"}, at=clock.wait(0.001))
     if request.get("stream"):
         return Fixture(request=request, events=stream.events)
@@ -260,8 +264,10 @@ def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[
         start = {"type": "tool_use", "id": tool_id, "name": block.name, "input": {}}
         pieces = tokens(json.dumps(block.input, ensure_ascii=False))
         delta_type, field_name = "input_json_delta", "partial_json"
-    stream.emit({"type": "content_block_start", "index": index, "content_block": start},
-                at=clock.wait(0.002))
+    stream.emit(
+        {"type": "content_block_start", "index": index, "content_block": start},
+        at=clock.wait(0.002),
+    )
     if first:
         stream.emit({"type": "ping"}, at=clock.wait(0.001))
         clock.wait(stream.clock.pace.first_token * 0.08)
@@ -273,15 +279,18 @@ def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[
         result["text"] = sent
         for citation in block.citations:
             delta = {"type": "citations_delta", "citation": citation}
-            stream.emit({"type": "content_block_delta", "index": index, "delta": delta},
-                        at=clock.wait(0.002))
+            stream.emit(
+                {"type": "content_block_delta", "index": index, "delta": delta},
+                at=clock.wait(0.002),
+            )
         if block.citations:
             result["citations"] = list(block.citations)
     elif isinstance(block, ThinkingBlock):
         signature = block.signature or hashlib.sha256(block.thinking.encode()).hexdigest()
         delta = {"type": "signature_delta", "signature": signature}
-        stream.emit({"type": "content_block_delta", "index": index, "delta": delta},
-                    at=clock.wait(0.003))
+        stream.emit(
+            {"type": "content_block_delta", "index": index, "delta": delta}, at=clock.wait(0.003)
+        )
         result.update(thinking=sent, signature=signature)
     else:
         result["input"] = json.loads(sent) if stream.stopped_by is None else {}

@@ -82,7 +82,9 @@ class WireTap(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         response.stream = _TappedBody(response.stream, record)
         return response
 
-    def _record(self, request: httpx2.Request, response: httpx2.Response, started: float) -> WireRecord:
+    def _record(
+        self, request: httpx2.Request, response: httpx2.Response, started: float
+    ) -> WireRecord:
         try:
             body = json.loads(request.content or b"{}")
         except (json.JSONDecodeError, httpx2.RequestNotRead):

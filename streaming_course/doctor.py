@@ -1,0 +1,99 @@
+"""`streaming-course doctor`: what this machine has, the course's mode, and what is wrong.
+
+    $ streaming-course doctor
+    Python        3.11.7
+    anthropic     2.12.0
+    ...
+    no problems found
+
+It reports whether a key was found, never the key.
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+from .client import mode_banner
+from .config import ConfigError, load_settings
+from .replay.fixture import FixtureError
+from .replay.library import FixtureLibrary
+from .replay.sources import outdated_fixtures
+
+MINIMUM_JUPYTERLAB = (4, 3, 6)  # 4.3.0–4.3.5 overwrote line starts of text streamed with end=""
+
+
+def run() -> int:
+    """Print the report; exit code 1 when a problem was found."""
+    problems: list[str] = []
+    rows = [("Python", platform.python_version())]
+    for package in ("anthropic", "httpx2", "jupyterlab", "ipywidgets", "ipykernel"):
+        rows.append((package, _version(package)))
+    lab = _version("jupyterlab")
+    if lab == "not installed":
+        problems.append("JupyterLab is not installed: run the course's set-up command again.")
+    elif _as_tuple(lab) < MINIMUM_JUPYTERLAB:
+        problems.append(f"JupyterLab {lab} drops the start of streamed lines: upgrade to ≥ 4.3.6.")
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        problems.append(str(error))
+        settings = None
+    if settings is not None:
+        rows += [
+            ("mode", settings.mode),
+            ("API key found", "yes" if settings.has_api_key else "no"),
+            (".env", str(settings.dotenv_path) if settings.dotenv_path else "not found"),
+            ("model", settings.model),
+            ("replay speed", f"{settings.replay_speed:g}"),
+        ]
+        if settings.mode == "live" and not settings.has_api_key:
+            problems.append(
+                "Live mode is set but no ANTHROPIC_API_KEY was found (.env or environment)."
+            )
+        rows.append(("fixtures", _fixture_count(settings.fixture_dirs, problems)))
+        rows.append(("banner", mode_banner(settings) if not problems else "-"))
+    try:
+        stale = outdated_fixtures()
+    except FixtureError as error:
+        problems.append(str(error))
+        stale = []
+    if stale:
+        problems.append(
+            f"{len(stale)} fixtures differ from their sources: `streaming-course fixtures build`."
+        )
+
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print()
+    for problem in problems:
+        print(f"problem: {problem}")
+    if not problems:
+        print("no problems found")
+    return 1 if problems else 0
+
+
+def _fixture_count(folders: tuple, problems: list[str]) -> str:
+    try:
+        library = FixtureLibrary.from_dirs(folders)
+    except FixtureError as error:
+        problems.append(str(error))
+        return "unreadable"
+    return str(len(library.fixtures))
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _as_tuple(text: str) -> tuple[int, ...]:
+    numbers = []
+    for part in text.split(".")[:3]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        numbers.append(int(digits or 0))
+    return tuple(numbers)

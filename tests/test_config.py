@@ -1,0 +1,55 @@
+"""Settings: the mode rule, the banner that never shows a key, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from streaming_course.client import make_client, mode_banner
+from streaming_course.config import ConfigError, load_settings
+
+A_KEY = "sk-ant-" + "x" * 12  # built at run time: no key-like string is committed
+
+
+def test_auto_mode_is_live_with_a_key_and_replay_without():
+    assert load_settings({}).mode == "replay"
+    assert load_settings({"ANTHROPIC_API_KEY": A_KEY}).mode == "live"
+    assert load_settings({"ANTHROPIC_API_KEY": A_KEY, "STREAMING_COURSE_MODE": "replay"}).mode == (
+        "replay"
+    )
+
+
+def test_the_banner_names_mode_and_model_but_never_the_key():
+    live = load_settings({"ANTHROPIC_API_KEY": A_KEY, "STREAMING_COURSE_MODEL": "claude-x"})
+    banner = mode_banner(live)
+    assert "live" in banner and "claude-x" in banner
+    assert not any(A_KEY[i : i + 6] in banner for i in range(len(A_KEY) - 5))
+    assert "replay" in mode_banner(load_settings({}))
+
+
+def test_live_mode_without_a_key_says_what_to_put_where():
+    settings = load_settings({"STREAMING_COURSE_MODE": "live"})
+    with pytest.raises(ConfigError, match=r"ANTHROPIC_API_KEY=.*\.env"):
+        make_client(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("STREAMING_COURSE_MODE", "offline"), ("STREAMING_COURSE_REPLAY_SPEED", "fast")],
+)
+def test_bad_settings_get_a_one_line_error(name, value):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({name: value})
+    assert name in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_dotenv_is_found_above_the_notebook_folder(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("STREAMING_COURSE_MODEL=claude-from-dotenv\n")
+    notebooks = tmp_path / "notebooks" / "ja"
+    notebooks.mkdir(parents=True)
+    monkeypatch.chdir(notebooks)
+    monkeypatch.delenv("STREAMING_COURSE_MODEL", raising=False)
+    monkeypatch.delenv("STREAMING_COURSE_LANG", raising=False)
+    settings = load_settings()
+    assert settings.model == "claude-from-dotenv"
+    assert settings.dotenv_path == tmp_path / ".env"
+    assert settings.language == "ja"
