@@ -19,6 +19,7 @@ import httpx2
 
 from . import doctor
 from .config import ConfigError, load_settings
+from .notebooks import NotebookRunError
 from .replay.fixture import Fixture, FixtureError, load_fixture
 from .replay.library import FixtureLibrary
 from .replay.recorder import Recorder, RecordingError
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (ConfigError, FixtureError, RecordingError) as error:
+    except (ConfigError, FixtureError, RecordingError, NotebookRunError) as error:
         print(f"streaming-course: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     fixtures = commands.add_parser("fixtures", help="the course's synthesized fixtures")
     fixtures.add_argument("action", choices=("build", "check"))
     fixtures.set_defaults(func=_fixtures)
+
+    notebooks = commands.add_parser("notebooks", help="re-execute notebooks, saving outputs")
+    notebooks.add_argument("action", choices=("run",))
+    notebooks.add_argument("names", nargs="*", help="notebooks to run (default: all)")
+    notebooks.add_argument("--edition", default="en")
+    notebooks.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real)")
+    notebooks.set_defaults(func=_notebooks)
 
     _add_optional_commands(commands)
     return parser
@@ -157,6 +165,15 @@ def _fixtures(args: argparse.Namespace) -> int:
     for path in outdated:
         print(f"out of date: {path} (run `streaming-course fixtures build`)")
     return 1 if outdated else 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import notebook_paths, run_notebook
+
+    for path in notebook_paths(args.edition, args.names):
+        print(f"running {args.edition}/{path.name} at replay speed {args.speed:g}", flush=True)
+        run_notebook(path, speed=args.speed)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,16 @@
+"""Test-wide settings: every test, and every notebook kernel nbval starts, runs offline.
+
+The kernels inherit this process's environment, so the notebooks replay with strict
+matching, without a key, at a speed that keeps the suite fast (20× the recorded pace).
+"""
+
+import os
+
+os.environ.update(
+    {
+        "STREAMING_COURSE_MODE": "replay",
+        "STREAMING_COURSE_REPLAY_STRICT": "1",
+        "ANTHROPIC_API_KEY": "",
+    }
+)
+os.environ.setdefault("STREAMING_COURSE_REPLAY_SPEED", "20")
