@@ -313,7 +313,11 @@ def _emit_deltas(
             else:
                 stream.stopped_by = "max_tokens"
             break
-        size = min(rng.choices(range(1, 9), weights=(9, 14, 12, 9, 6, 4, 3, 2))[0], budget)
+        size = min(
+            rng.choices(range(1, 9), weights=(9, 14, 12, 9, 6, 4, 3, 2))[0],
+            budget,
+            len(pieces) - position,
+        )
         chunk = "".join(pieces[position : position + size])
         position += size
         stream.output_tokens += size
