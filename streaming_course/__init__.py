@@ -1,6 +1,6 @@
 """Helpers for the streaming course: a client that runs live or from recordings, and more.
 
-    >>> from streaming_course import make_client, settings
+    >>> from streaming_course import load_settings, make_client
     >>> client = make_client()       # doctest: +SKIP
 """
 
