@@ -44,7 +44,7 @@ def run() -> int:
         rows += [
             ("mode", settings.mode),
             ("API key found", "yes" if settings.has_api_key else "no"),
-            (".env", str(settings.dotenv_path) if settings.dotenv_path else "not found"),
+            (".env", "found" if settings.dotenv_path else "not found"),
             ("model", settings.model),
             ("replay speed", f"{settings.replay_speed:g}"),
         ]

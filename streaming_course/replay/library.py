@@ -1,11 +1,11 @@
 """The recordings the replay can serve, and how a request finds its recording.
 
 A request matches a fixture when the parts that decide the reply are equal: messages,
-system prompt, max_tokens, tools, tool_choice, thinking and the stream flag. The model is
-left out, so changing the course's model keeps replay working; when several fixtures match
-(the same prompt on a small and a large model), the one recorded with the request's model
-wins. With ``strict=True`` (the tests) the model must match too, and a miss is an error
-that names the closest fixtures.
+system prompt, max_tokens, tools, tool_choice, thinking, stop_sequences and the stream flag.
+The model is left out, so changing the course's model keeps replay working; when several
+fixtures match (the same prompt on a small and a large model), the one recorded with the
+request's model wins. With ``strict=True`` (the tests) the model must match too, and a
+miss is an error that names the closest fixtures.
 
     >>> library = FixtureLibrary.from_dirs([Path("streaming_course/fixtures")])  # doctest: +SKIP
     >>> library.find({"messages": [...], "max_tokens": 64, "stream": True})      # doctest: +SKIP
@@ -23,7 +23,16 @@ from typing import Any
 
 from .fixture import Fixture, load_fixture
 
-MATCHED_FIELDS = ("messages", "system", "max_tokens", "tools", "tool_choice", "thinking", "stream")
+MATCHED_FIELDS = (
+    "messages",
+    "system",
+    "max_tokens",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "stop_sequences",
+    "stream",
+)
 FIXTURE_SUFFIXES = (".sse", ".http")
 
 

@@ -183,9 +183,15 @@ def synthesize(
     """A fixture answering `request` with `blocks`, streamed or not as the request asks.
 
     A reply longer than the request's ``max_tokens`` is cut there (stop reason
-    ``max_tokens``), as the API does. `stop_reason` defaults to ``tool_use`` when a tool
-    is called, else ``end_turn``.
+    ``max_tokens``), and a text that contains one of the request's ``stop_sequences`` is
+    cut just before it (stop reason ``stop_sequence``), as the API does. `stop_reason`
+    defaults to ``tool_use`` when a tool is called, else ``end_turn``.
     """
+    blocks, matched_stop = _apply_stop_sequences(blocks, request.get("stop_sequences", []))
+    if matched_stop is not None:
+        stop_reason = "stop_sequence"
+    elif stop_reason == "stop_sequence":
+        matched_stop = (request.get("stop_sequences") or [None])[0]
     model = str(request.get("model", "claude-sonnet-5-5"))
     pace = pace or PACES[model_class(model)]
     rng = random.Random(_seed(seed, request))
@@ -224,11 +230,12 @@ def synthesize(
         stop_reason = "max_tokens"
     elif stop_reason is None:
         stop_reason = "tool_use" if any(isinstance(b, ToolUseBlock) for b in blocks) else "end_turn"
+    stop_sequence = matched_stop if stop_reason == "stop_sequence" else None
     clock.wait(0.004)
     stream.emit(
         {
             "type": "message_delta",
-            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
             "usage": {"output_tokens": stream.output_tokens},
         }
     )
@@ -238,6 +245,7 @@ def synthesize(
     message.update(
         content=final_blocks,
         stop_reason=stop_reason,
+        stop_sequence=stop_sequence,
         usage={**usage, "output_tokens": stream.output_tokens},
     )
     return Fixture(
@@ -246,6 +254,21 @@ def synthesize(
         json_body=json.dumps(message, ensure_ascii=False, indent=2),
         latency=round(clock.now + pace.first_token * 0.05, 3),
     )
+
+
+def _apply_stop_sequences(
+    blocks: list[Block], stop_sequences: list[str]
+) -> tuple[list[Block], str | None]:
+    """Cut the reply before the first stop sequence it contains, as the model would stop."""
+    for number, block in enumerate(blocks):
+        if not isinstance(block, TextBlock):
+            continue
+        found = [(block.text.find(s), s) for s in stop_sequences if s and s in block.text]
+        if found:
+            position, sequence = min(found)
+            cut = TextBlock(block.text[:position], citations=block.citations)
+            return [*blocks[:number], cut], sequence
+    return blocks, None
 
 
 def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[str, Any]:
