@@ -23,7 +23,7 @@ from .notebooks import NotebookRunError
 from .replay.fixture import Fixture, FixtureError, load_fixture
 from .replay.library import FixtureLibrary
 from .replay.recorder import Recorder, RecordingError
-from .replay.sources import build_fixtures, outdated_fixtures
+from .replay.sources import all_outdated_fixtures, build_all_fixtures
 from .replay.tap import WireTap
 from .replay.transport import ReplayTransport
 
@@ -158,10 +158,10 @@ def _write(fixture: Fixture, path: Path) -> None:
 
 def _fixtures(args: argparse.Namespace) -> int:
     if args.action == "build":
-        written = build_fixtures()
+        written = build_all_fixtures()
         print(f"wrote {len(written)} fixtures")
         return 0
-    outdated = outdated_fixtures()
+    outdated = all_outdated_fixtures()
     for path in outdated:
         print(f"out of date: {path} (run `streaming-course fixtures build`)")
     return 1 if outdated else 0

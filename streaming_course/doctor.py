@@ -14,11 +14,12 @@ from __future__ import annotations
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
+from .bedrock import bedrock_status
 from .client import mode_banner
 from .config import ConfigError, load_settings
 from .replay.fixture import FixtureError
 from .replay.library import FixtureLibrary
-from .replay.sources import outdated_fixtures
+from .replay.sources import all_outdated_fixtures
 
 MINIMUM_JUPYTERLAB = (4, 3, 6)  # 4.3.0–4.3.5 overwrote line starts of text streamed with end=""
 
@@ -54,8 +55,9 @@ def run() -> int:
             )
         rows.append(("fixtures", _fixture_count(settings.fixture_dirs, problems)))
         rows.append(("banner", mode_banner(settings) if not problems else "-"))
+    rows += bedrock_status()
     try:
-        stale = outdated_fixtures()
+        stale = all_outdated_fixtures()
     except FixtureError as error:
         problems.append(str(error))
         stale = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streaming_course.config import PACKAGE_FIXTURES
 from streaming_course.replay.library import FixtureLibrary
-from streaming_course.replay.sources import outdated_fixtures
+from streaming_course.replay.sources import all_outdated_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PATTERN = r"sk-ant-[A-Za-z0-9_-]{8,}"
@@ -17,7 +17,7 @@ KEY_PATTERN = r"sk-ant-[A-Za-z0-9_-]{8,}"
 def test_shipped_fixtures_load_and_match_their_sources():
     library = FixtureLibrary.from_dirs([PACKAGE_FIXTURES])
     assert library.fixtures
-    assert outdated_fixtures() == [], "run `streaming-course fixtures build`"
+    assert all_outdated_fixtures() == [], "run `streaming-course fixtures build`"
 
 
 def test_no_api_key_is_committed():

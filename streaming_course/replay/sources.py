@@ -58,6 +58,20 @@ def plan_fixtures(sources: Path = SOURCES_DIR) -> list[tuple[Path, Fixture]]:
     return planned
 
 
+def build_all_fixtures() -> list[Path]:
+    """Write the Messages API fixtures and the Bedrock Converse ones."""
+    from ..bedrock.converse_sources import build_converse_fixtures
+
+    return build_fixtures() + build_converse_fixtures()
+
+
+def all_outdated_fixtures() -> list[Path]:
+    """`outdated_fixtures`, with the Bedrock Converse fixtures."""
+    from ..bedrock.converse_sources import outdated_converse_fixtures
+
+    return outdated_fixtures() + outdated_converse_fixtures()
+
+
 def build_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
     """Write every planned fixture; files no source describes any more are removed."""
     planned = plan_fixtures(sources)

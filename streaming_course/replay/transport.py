@@ -51,14 +51,14 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         started = time.monotonic()
         fixture = self._fixture_for(request.read())
         body = PacedBody(fixture, started, self.speed)
-        _sleep_until(body.deadline(body.first_byte_at))
+        sleep_until(body.deadline(body.first_byte_at))
         return self._response(fixture, body, request)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
         fixture = self._fixture_for(await request.aread())
         body = PacedBody(fixture, started, self.speed)
-        await _async_sleep_until(body.deadline(body.first_byte_at))
+        await async_sleep_until(body.deadline(body.first_byte_at))
         return self._response(fixture, body, request)
 
     def _fixture_for(self, raw_body: bytes) -> Fixture:
@@ -101,18 +101,18 @@ class PacedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         for at, chunk in self.chunks:
-            _sleep_until(self.deadline(at))
+            sleep_until(self.deadline(at))
             yield chunk
         if self.dropped_at is not None:
-            _sleep_until(self.deadline(self.dropped_at))
+            sleep_until(self.deadline(self.dropped_at))
             raise _disconnect()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for at, chunk in self.chunks:
-            await _async_sleep_until(self.deadline(at))
+            await async_sleep_until(self.deadline(at))
             yield chunk
         if self.dropped_at is not None:
-            await _async_sleep_until(self.deadline(self.dropped_at))
+            await async_sleep_until(self.deadline(self.dropped_at))
             raise _disconnect()
 
 
@@ -122,13 +122,15 @@ def _disconnect() -> httpx2.RemoteProtocolError:
     )
 
 
-def _sleep_until(deadline: float) -> None:
+def sleep_until(deadline: float) -> None:
+    """Wait until `time.monotonic()` reaches `deadline` (at once if it has)."""
     delay = deadline - time.monotonic()
     if delay > 0:
         time.sleep(delay)
 
 
-async def _async_sleep_until(deadline: float) -> None:
+async def async_sleep_until(deadline: float) -> None:
+    """Like `sleep_until`, without blocking the event loop."""
     delay = deadline - time.monotonic()
     if delay > 0:
         await asyncio.sleep(delay)

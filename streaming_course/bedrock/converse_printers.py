@@ -1,0 +1,118 @@
+"""Print and time a boto3 ``converse_stream`` reply with the course's printers and `Timing`.
+
+The printers of `streaming_course.printers` take `StreamEvent`s; `converse_events` (in
+`adapter.py`) makes them from a Converse stream. So printing a Converse reply is the same
+loop with the same printer objects:
+
+    >>> started = time.perf_counter()
+    >>> outcome = print_converse_text(runtime.converse_stream(**request), started=started)
+    ... # doctest: +SKIP
+    Tides come twice a day because…
+    >>> measure_converse(runtime, **request).report()                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..events import StreamEvent, StreamOutcome
+from ..printers.base import Printer
+from ..printers.event_log import FAILURE_COLOR, colored, short
+from ..printers.text import TextPrinter
+from ..timing import Timing
+from .adapter import ConverseOutcome, converse_events
+
+CONVERSE_COLORS = {
+    "messageStart": "35",  # magenta: the message's frame
+    "messageStop": "35",
+    "metadata": "35",
+    "contentBlockStart": "34",  # blue: a content block's frame
+    "contentBlockStop": "34",
+    "contentBlockDelta": "32",  # green: the content itself
+}
+"""ANSI colour of each Converse event, matching `print_events`' colours for the same roles."""
+
+
+class ConverseEventPrinter:
+    """Prints one line per Converse event: time, name, block index, payload."""
+
+    def __init__(self, color: bool = True) -> None:
+        self.color = color
+
+    def on_event(self, event: StreamEvent) -> None:
+        index = "" if event.index is None else str(event.index)
+        (payload,) = event.raw.values()
+        fields = {name: value for name, value in payload.items() if name != "contentBlockIndex"}
+        shown = short(fields, 80) if fields else ""
+        line = f"{event.at:8.3f}s  {event.type:<18} {index:>2}  {shown}"
+        color = CONVERSE_COLORS.get(event.type, "33")
+        print(colored(line.rstrip(), color, self.color), flush=True)
+
+    def finish(self, outcome: StreamOutcome) -> None:
+        if not outcome.complete:
+            print(colored(outcome.description, FAILURE_COLOR, self.color), flush=True)
+
+
+def run_converse_printer(
+    printer: Printer, response: Any, *, started: float | None = None
+) -> ConverseOutcome:
+    """Feed `printer` (any of the course's printers) the events of a Converse stream.
+
+    `started` is a `time.perf_counter()` taken before the request (default: now).
+    """
+    reader = converse_events(response, started=started)
+    try:
+        for event in reader:
+            printer.on_event(event)
+    finally:
+        outcome = reader.outcome
+        printer.finish(outcome)
+    return outcome
+
+
+def print_converse_text(
+    response: Any, *, end: str = "\n", started: float | None = None
+) -> ConverseOutcome:
+    """Print a Converse reply's text as it arrives, like `print_text`; return the outcome.
+
+    If the stream breaks, what arrived stays on screen, followed by one line saying why.
+    """
+    return run_converse_printer(TextPrinter(end), response, started=started)
+
+
+def print_converse_events(
+    response: Any, *, color: bool = True, started: float | None = None
+) -> ConverseOutcome:
+    """Print one line per Converse event as it arrives, like `print_events`.
+
+    >>> print_converse_events(response, color=False)  # doctest: +SKIP
+       0.466s  messageStart           {'role': 'assistant'}
+       0.518s  contentBlockDelta   0  {'delta': {'text': 'Tides'}}
+    """
+    return run_converse_printer(ConverseEventPrinter(color), response, started=started)
+
+
+def measure_converse(client: Any, **request: Any) -> Timing:
+    """Send `request` (the arguments of ``converse_stream``) and time the reply, like `measure`.
+
+    >>> measure_converse(runtime, modelId=MODEL, messages=messages).report()  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    reader = converse_events(
+        client.converse_stream(**request), started=started, model=request["modelId"]
+    )
+    pieces = [(event.at, len(event.text)) for event in reader if event.text]
+    total = time.perf_counter() - started
+    output_tokens = reader.outcome.usage.output_tokens if reader.outcome.usage else 0
+    return Timing(
+        ttft=pieces[0][0] if pieces else total,
+        total=total,
+        output_tokens=output_tokens,
+        tokens_per_second=output_tokens / total if total > 0 else 0.0,
+        delta_times=[at for at, _ in pieces],
+        delta_chars=[chars for _, chars in pieces],
+        streamed=True,
+        model=request["modelId"],
+        complete=reader.outcome.complete,
+    )

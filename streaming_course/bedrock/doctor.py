@@ -1,0 +1,63 @@
+"""Rows for ``streaming-course doctor``: can this machine use Bedrock, and how is it set?
+
+    >>> for name, value in bedrock_status():          # doctest: +SKIP
+    ...     print(f"{name:<22} {value}")
+    boto3                  1.44.5
+    AWS credentials found  no
+    AWS region             not set
+    Bedrock mode           replay
+    Bedrock model          anthropic.claude-haiku-5-5-v1:0
+
+It says whether AWS credentials were found, never what they are. It needs the ``bedrock``
+extra (boto3); without it, importing `streaming_course.bedrock` raises `ImportError`, and the
+doctor shows ``message("bedrock.status_not_installed")`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import version
+
+import botocore.exceptions
+import botocore.session
+
+from ..config import ConfigError
+from ..i18n import message
+from .settings import load_bedrock_settings
+
+
+def bedrock_status() -> list[tuple[str, str]]:
+    """(label, value) rows: boto3 installed, credentials found, region, mode and model."""
+    found, region = _aws_configuration()
+    rows = [
+        ("boto3", version("boto3")),
+        (
+            message("bedrock.status_credentials"),
+            message("bedrock.status_yes" if found else "bedrock.status_no"),
+        ),
+        (message("bedrock.status_region"), region or message("bedrock.status_not_set")),
+    ]
+    try:
+        settings = load_bedrock_settings()
+    except ConfigError as error:
+        return [*rows, (message("bedrock.status_mode"), str(error))]
+    return [
+        *rows,
+        (message("bedrock.status_mode"), settings.mode),
+        (message("bedrock.status_model"), settings.model),
+    ]
+
+
+def _aws_configuration() -> tuple[bool, str | None]:
+    """(whether credentials were found, the region), as the Bedrock clients find them.
+
+    `AnthropicBedrock` reads ``AWS_REGION`` first; botocore reads ``AWS_DEFAULT_REGION``
+    and the profile's region.
+    """
+    session = botocore.session.Session()
+    try:
+        found = session.get_credentials() is not None
+        region = os.environ.get("AWS_REGION") or session.get_config_variable("region")
+    except botocore.exceptions.BotoCoreError:  # e.g. AWS_PROFILE names a missing profile
+        return False, None
+    return found, region
