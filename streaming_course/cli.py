@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import anthropic
@@ -113,13 +114,13 @@ def _replay(args: argparse.Namespace) -> int:
     client = _client_for(transport)
     stream = client.messages.create(**request)
     show = {
-        "text": printers.print_text,
+        "text": partial(printers.print_text, end=""),  # exactly the text, nothing added
         "events": printers.print_events,
         "usage": printers.print_usage,
         "wire": printers.print_wire,
     }[args.show]
-    result = show(stream)
-    return 0 if result.complete else 1
+    outcome = show(stream)
+    return 0 if outcome.complete else 1
 
 
 def _client_for(transport: WireTap) -> anthropic.Anthropic:

@@ -1,0 +1,377 @@
+"""Read a stream, one uniform way: what arrived, when, and how it ended.
+
+Every helper of the course reads streams through this module. It takes the raw `Stream`
+from ``client.messages.create(..., stream=True)``, the `MessageStream` inside
+``with client.messages.stream(...) as stream``, or their async twins, and gives:
+
+- one `StreamEvent` per event the SDK yields, stamped with its arrival time;
+- at the end, a `StreamOutcome`: the message (final, or partial), its text and usage,
+  and how the stream ended — ``complete``, ``error_event`` (the API sent ``event: error``),
+  ``dropped`` (the connection broke), ``truncated`` (the body ended without
+  ``message_stop``, which the SDK does not report) or ``stopped`` (you stopped reading).
+
+Errors of the stream itself are caught and kept in the outcome; anything else is raised.
+A raw stream keeps no message, so `MessageBuilder` builds it from the raw events.
+
+    >>> reader = read_events(client.messages.create(**request, stream=True))  # doctest: +SKIP
+    >>> for event in reader:                                                  # doctest: +SKIP
+    ...     print(f"{event.at:.3f}s", event.type, event.text)
+    >>> reader.outcome.ending, reader.outcome.text                            # doctest: +SKIP
+    ('complete', 'Hello! How can I help?')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import anthropic
+import httpx2
+from anthropic.lib.streaming import (
+    AsyncMessageStream,
+    AsyncMessageStreamManager,
+    MessageStream,
+    MessageStreamManager,
+)
+from anthropic.types import Message, RawMessageStreamEvent, Usage
+from jiter import from_json  # the SDK's own JSON parser: it also reads unfinished JSON
+
+from .i18n import message as localized
+
+AnyStream = anthropic.Stream[RawMessageStreamEvent] | MessageStream[Any]
+"""A stream read with `for`: from ``create(stream=True)``, or inside ``messages.stream()``."""
+AnyAsyncStream = anthropic.AsyncStream[RawMessageStreamEvent] | AsyncMessageStream[Any]
+"""A stream read with `async for`: the same, from an `AsyncAnthropic` client."""
+
+Ending = Literal["complete", "error_event", "dropped", "truncated", "stopped"]
+
+DERIVED_TYPES = frozenset({"text", "thinking", "signature", "input_json", "citation"})
+"""Events `messages.stream()` adds after a raw delta, repeating it with a snapshot."""
+
+STREAM_FAILURES = (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError)
+"""What a stream raises mid-way: an `event: error`, or a broken connection."""
+
+STOPS = (GeneratorExit, KeyboardInterrupt, asyncio.CancelledError)
+"""How a caller stops reading early: leaving the loop, Ctrl-C / Stop, cancelling a task."""
+
+
+class StreamTruncated(Exception):
+    """The body ended without ``message_stop``: the reply is incomplete (the SDK raises nothing)."""
+
+
+@dataclass(slots=True)  # not frozen: that would make creating one (per event) 3× slower
+class StreamEvent:
+    """One event as it arrived, `at` seconds after the start of the request.
+
+    `text` is the text this event adds to the reply: set on raw ``text_delta`` events only,
+    so joining `text` over all events gives the reply, whatever the kind of stream. (The
+    derived ``text`` event of `messages.stream()` repeats that delta; its `text` is "".)
+
+    >>> event = StreamEvent(0.52, "content_block_delta", 0, "text_delta", "Hi", raw=None)
+    >>> event.text, event.derived
+    ('Hi', False)
+    """
+
+    at: float
+    type: str  # the SDK event's type: "message_start", ..., or a derived one such as "text"
+    index: int | None  # the content block it belongs to (derived events: their delta's block)
+    delta_type: str | None  # content_block_delta only: "text_delta", "input_json_delta", ...
+    text: str
+    raw: Any  # the event object the SDK yielded
+
+    @property
+    def derived(self) -> bool:
+        """True for the events `messages.stream()` adds (``text``, ``input_json``, ...)."""
+        return self.type in DERIVED_TYPES
+
+
+@dataclass(frozen=True, repr=False)
+class StreamOutcome:
+    """What a stream delivered and how it ended.
+
+    >>> outcome = StreamOutcome("truncated", message=None, text="Hel", error=None)
+    >>> outcome.complete
+    False
+    """
+
+    ending: Ending
+    message: Message | None  # the final message, or the partial one (None before message_start)
+    text: str  # the reply's text as it arrived
+    error: BaseException | None  # what ended it early (None when complete or stopped)
+
+    def __repr__(self) -> str:  # short: a notebook shows it after the printed reply
+        text = self.text if len(self.text) <= 40 else self.text[:39] + "…"
+        return (
+            f"StreamOutcome(ending={self.ending!r}, text={text!r}, "
+            f"stop_reason={self.stop_reason!r})"
+        )
+
+    @classmethod
+    def of_message(cls, message: Message) -> StreamOutcome:
+        """The outcome of a finished, non-streamed `Message`.
+
+        >>> StreamOutcome.of_message(message).ending  # doctest: +SKIP
+        'complete'
+        """
+        text = "".join(block.text for block in message.content if block.type == "text")
+        return cls("complete", message=message, text=text, error=None)
+
+    @property
+    def complete(self) -> bool:
+        """True when the whole reply arrived (``message_stop`` was received)."""
+        return self.ending == "complete"
+
+    @property
+    def usage(self) -> Usage | None:
+        """The token usage so far, or None before message_start."""
+        return self.message.usage if self.message is not None else None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the model stopped (``end_turn``, ``max_tokens``...); None if it never said."""
+        return self.message.stop_reason if self.message is not None else None
+
+    @property
+    def description(self) -> str:
+        """One line, in the learner's language, saying how the stream ended."""
+        chars = len(self.text)
+        if self.ending == "error_event":
+            error_type = getattr(self.error, "type", None) or "error"
+            detail = getattr(self.error, "api_message", None) or str(self.error)
+            return localized("events.error_event", chars=chars, type=error_type, detail=detail)
+        if self.ending == "dropped":
+            return localized("events.dropped", chars=chars, error=type(self.error).__name__)
+        if self.ending in ("truncated", "stopped"):
+            return localized(f"events.{self.ending}", chars=chars)
+        return localized("events.complete", stop_reason=self.stop_reason)
+
+
+def read_events(stream: AnyStream, *, started: float | None = None) -> EventReader:
+    """Read a sync stream: iterate over the result for `StreamEvent`s, then see `.outcome`.
+
+    `started` is a `time.perf_counter()` taken before the request, so that each event's
+    `at` counts from the request; by default it counts from this call.
+
+    >>> started = time.perf_counter()
+    >>> stream = client.messages.create(**request, stream=True)  # doctest: +SKIP
+    >>> reader = read_events(stream, started=started)            # doctest: +SKIP
+    """
+    return EventReader(stream, started=started)
+
+
+def aread_events(stream: AnyAsyncStream, *, started: float | None = None) -> AsyncEventReader:
+    """The async twin of `read_events`: ``async for event in aread_events(stream)``."""
+    return AsyncEventReader(stream, started=started)
+
+
+class EventReader:
+    """Iterate once for the `StreamEvent`s of a sync stream; `outcome` says how it ended."""
+
+    def __init__(self, stream: AnyStream, *, started: float | None = None) -> None:
+        _check_stream(stream, expect_async=False)
+        self.stream = stream
+        self._reading = _Reading(stream, started)
+
+    @property
+    def outcome(self) -> StreamOutcome:
+        """How the stream ended (while still reading: the outcome so far, ending "stopped")."""
+        return self._reading.outcome()
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        reading = self._reading
+        try:
+            for sdk_event in self.stream:
+                yield reading.take(sdk_event)
+        except STREAM_FAILURES as error:
+            reading.fail(error)
+        except STOPS:
+            reading.stop()
+            self.stream.close()
+            raise
+        else:
+            reading.finish()
+
+
+class AsyncEventReader:
+    """Iterate once with ``async for`` for the `StreamEvent`s of an async stream."""
+
+    def __init__(self, stream: AnyAsyncStream, *, started: float | None = None) -> None:
+        _check_stream(stream, expect_async=True)
+        self.stream = stream
+        self._reading = _Reading(stream, started)
+
+    @property
+    def outcome(self) -> StreamOutcome:
+        """How the stream ended (while still reading: the outcome so far, ending "stopped")."""
+        return self._reading.outcome()
+
+    async def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        reading = self._reading
+        try:
+            async for sdk_event in self.stream:
+                yield reading.take(sdk_event)
+        except STREAM_FAILURES as error:
+            reading.fail(error)
+        except STOPS:
+            reading.stop()
+            await self.stream.close()
+            raise
+        else:
+            reading.finish()
+
+
+class _Reading:
+    """What one reading has seen so far; the sync and async readers share it."""
+
+    def __init__(self, stream: AnyStream | AnyAsyncStream, started: float | None) -> None:
+        self.stream = stream
+        self.started = time.perf_counter() if started is None else started
+        # `messages.stream()` keeps the message itself; for a raw stream we build it.
+        self.builder = None if _keeps_snapshot(stream) else MessageBuilder()
+        self.texts: list[str] = []
+        self.block_index: int | None = None
+        self.saw_message_stop = False
+        self.ending: Ending | None = None
+        self.error: BaseException | None = None
+
+    def take(self, sdk_event: Any) -> StreamEvent:
+        """Note one SDK event and return its `StreamEvent`."""
+        at = time.perf_counter() - self.started
+        kind = sdk_event.type
+        index = getattr(sdk_event, "index", None)
+        delta_type = None
+        text = ""
+        if kind == "content_block_delta":
+            delta_type = sdk_event.delta.type
+            self.block_index = index
+            if delta_type == "text_delta":
+                text = sdk_event.delta.text
+                self.texts.append(text)
+        elif kind in DERIVED_TYPES:
+            index = self.block_index
+        elif kind == "message_stop":
+            self.saw_message_stop = True
+        if self.builder is not None:
+            self.builder.add(sdk_event)
+        return StreamEvent(at, kind, index, delta_type, text, sdk_event)
+
+    def finish(self) -> None:
+        """The body ended: complete if message_stop came, else truncated."""
+        if self.saw_message_stop:
+            self.ending = "complete"
+        else:
+            self.ending = "truncated"
+            self.error = StreamTruncated(localized("events.truncated", chars=len(self.text())))
+
+    def fail(self, error: BaseException) -> None:
+        self.ending = "error_event" if isinstance(error, anthropic.APIStatusError) else "dropped"
+        self.error = error
+
+    def stop(self) -> None:
+        self.ending = self.ending or "stopped"
+
+    def text(self) -> str:
+        return "".join(self.texts)
+
+    def outcome(self) -> StreamOutcome:
+        message = self.builder.message() if self.builder else _snapshot(self.stream)
+        return StreamOutcome(self.ending or "stopped", message, self.text(), self.error)
+
+
+class MessageBuilder:
+    """Build the `Message` that raw events describe, as `messages.stream()` does for you.
+
+    A raw stream from ``create(stream=True)`` keeps no message: add its events one by one,
+    and ask for the message so far at any time (`stop_reason` is None until the end).
+
+    >>> builder = MessageBuilder()
+    >>> for event in client.messages.create(**request, stream=True):  # doctest: +SKIP
+    ...     builder.add(event)
+    >>> builder.message().content[0].text                              # doctest: +SKIP
+    'Hello! How can I help?'
+    """
+
+    PIECES: ClassVar[dict[str, str]] = {
+        "text_delta": "text",
+        "thinking_delta": "thinking",
+        "input_json_delta": "partial_json",
+    }
+    """The deltas that carry a piece of their block, and the field the piece is in."""
+
+    def __init__(self) -> None:
+        self._message: dict[str, Any] | None = None
+        self._pieces: dict[int, list[str]] = {}  # each block's text, thinking or JSON pieces
+
+    def add(self, event: Any) -> None:
+        """Take one raw event into the message (events before message_start are ignored)."""
+        kind = event.type
+        if kind == "message_start":
+            self._message = event.message.to_dict()
+        elif self._message is None:
+            return
+        elif kind == "content_block_delta":
+            self._add_delta(event.index, event.delta)
+        elif kind == "content_block_start":
+            self._message["content"].append(event.content_block.to_dict())
+            self._pieces[event.index] = []
+        elif kind == "message_delta":
+            # Usage counts are running totals: each one replaces the one before.
+            self._message.update(event.delta.to_dict())
+            self._message["usage"].update(event.usage.to_dict(exclude_none=True))
+
+    def _add_delta(self, index: int, delta: Any) -> None:
+        field = self.PIECES.get(delta.type)
+        if field is not None:
+            self._pieces[index].append(getattr(delta, field))
+            return
+        assert self._message is not None
+        block = self._message["content"][index]
+        if delta.type == "signature_delta":
+            block["signature"] = delta.signature
+        elif delta.type == "citations_delta":
+            block["citations"] = [*(block.get("citations") or []), delta.citation.to_dict()]
+
+    def message(self) -> Message | None:
+        """The message so far, or None if message_start has not come yet."""
+        if self._message is None:
+            return None
+        content = [
+            _with_pieces(block, self._pieces.get(index, []))
+            for index, block in enumerate(self._message["content"])
+        ]
+        return Message.model_construct(**{**self._message, "content": content})
+
+
+def _with_pieces(block: dict[str, Any], pieces: list[str]) -> dict[str, Any]:
+    """`block` with the pieces its deltas carried put in place."""
+    if not pieces:
+        return block
+    joined = "".join(pieces)
+    if block["type"] in ("text", "thinking"):
+        field = block["type"]
+        return {**block, field: block.get(field, "") + joined}
+    return {**block, "input": from_json(joined.encode(), partial_mode=True)}
+
+
+def _keeps_snapshot(stream: Any) -> bool:
+    return hasattr(type(stream), "current_message_snapshot")
+
+
+def _snapshot(stream: Any) -> Message | None:
+    try:
+        return stream.current_message_snapshot
+    except AssertionError:  # the SDK asserts when no message_start has come yet
+        return None
+
+
+def _check_stream(stream: Any, *, expect_async: bool) -> None:
+    """Refuse, with a hint, what is not a stream of the expected kind."""
+    if isinstance(stream, MessageStreamManager | AsyncMessageStreamManager):
+        raise TypeError(localized("events.manager_given"))
+    can_iterate = hasattr(stream, "__aiter__" if expect_async else "__iter__")
+    if not can_iterate or isinstance(stream, str | bytes | dict | Message):
+        key = "events.needs_async_stream" if expect_async else "events.needs_sync_stream"
+        raise TypeError(localized(key, kind=type(stream).__name__))

@@ -1,0 +1,206 @@
+"""Measure how long a reply takes, streamed or not: time to first text, total, tokens/s.
+
+    >>> request = {"model": "claude-haiku-5-5", "max_tokens": 500,
+    ...            "messages": [{"role": "user", "content": "Tell me a story"}]}
+    >>> timing = measure(client, stream=True, **request)  # doctest: +SKIP
+    >>> timing.report()                                   # doctest: +SKIP
+    claude-haiku-5-5            streamed
+    time to first text           0.523 s
+    ...
+    >>> compare(client, **request).report()               # doctest: +SKIP
+
+Every time is `time.perf_counter()` seconds from just before the request was sent.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from anthropic.types import Message
+
+from .events import StreamEvent, StreamOutcome, aread_events, read_events
+from .i18n import message as localized
+
+
+@dataclass
+class Timing:
+    """When the parts of one reply arrived, in seconds from the request.
+
+    `ttft` is the time to the first text; `total` the time until the reply was complete
+    (for a non-streamed request both are the whole wait). `tokens_per_second` is
+    `output_tokens` / `total`. `delta_times` and `delta_chars` give each piece of text's
+    arrival and length (a non-streamed reply is one piece, at `total`).
+
+    >>> Timing(0.5, 2.0, 100, 50.0, [0.5, 2.0], [3, 4], streamed=True, model="m").ttft
+    0.5
+    """
+
+    ttft: float
+    total: float
+    output_tokens: int
+    tokens_per_second: float
+    delta_times: list[float] = field(repr=False)
+    delta_chars: list[int] = field(repr=False)
+    streamed: bool
+    model: str
+    complete: bool = True  # False when the stream broke off (an error event, a drop...)
+
+    def __str__(self) -> str:
+        return _table([self])
+
+    def report(self) -> None:
+        """Print the timing as a small table."""
+        print(self)
+
+
+@dataclass
+class Comparison:
+    """The same request timed non-streamed, then streamed.
+
+    >>> compare(client, **request).streamed.ttft  # doctest: +SKIP
+    0.52
+    """
+
+    non_streamed: Timing
+    streamed: Timing
+
+    def __str__(self) -> str:
+        return _table([self.non_streamed, self.streamed])
+
+    def report(self) -> None:
+        """Print both timings side by side."""
+        print(self)
+
+
+def measure(client: Any, *, stream: bool, **request: Any) -> Timing:
+    """Send `request` (the arguments of `client.messages.create`) and time the reply."""
+    started = time.perf_counter()
+    if not stream:
+        reply = client.messages.create(**request)
+        return _timing_of_message(reply, time.perf_counter() - started)
+    clock = _TextClock()
+    reader = read_events(client.messages.create(**request, stream=True), started=started)
+    for event in reader:
+        clock.note(event)
+    return clock.timing(reader.outcome, time.perf_counter() - started, request)
+
+
+async def ameasure(client: Any, *, stream: bool, **request: Any) -> Timing:
+    """The async twin of `measure`, for an `AsyncAnthropic` client."""
+    started = time.perf_counter()
+    if not stream:
+        reply = await client.messages.create(**request)
+        return _timing_of_message(reply, time.perf_counter() - started)
+    clock = _TextClock()
+    reply_stream = await client.messages.create(**request, stream=True)
+    reader = aread_events(reply_stream, started=started)
+    async for event in reader:
+        clock.note(event)
+    return clock.timing(reader.outcome, time.perf_counter() - started, request)
+
+
+def compare(client: Any, **request: Any) -> Comparison:
+    """Time `request` non-streamed, then streamed."""
+    non_streamed = measure(client, stream=False, **request)
+    return Comparison(non_streamed, measure(client, stream=True, **request))
+
+
+async def acompare(client: Any, **request: Any) -> Comparison:
+    """The async twin of `compare`."""
+    non_streamed = await ameasure(client, stream=False, **request)
+    return Comparison(non_streamed, await ameasure(client, stream=True, **request))
+
+
+class _TextClock:
+    """Notes when each piece of text arrived."""
+
+    def __init__(self) -> None:
+        self.delta_times: list[float] = []
+        self.delta_chars: list[int] = []
+
+    def note(self, event: StreamEvent) -> None:
+        if event.text:
+            self.delta_times.append(event.at)
+            self.delta_chars.append(len(event.text))
+
+    def timing(self, outcome: StreamOutcome, total: float, request: dict[str, Any]) -> Timing:
+        usage = outcome.usage
+        output_tokens = usage.output_tokens if usage is not None else 0
+        model = outcome.message.model if outcome.message is not None else request["model"]
+        return Timing(
+            ttft=self.delta_times[0] if self.delta_times else total,
+            total=total,
+            output_tokens=output_tokens,
+            tokens_per_second=_rate(output_tokens, total),
+            delta_times=self.delta_times,
+            delta_chars=self.delta_chars,
+            streamed=True,
+            model=model,
+            complete=outcome.complete,
+        )
+
+
+def _timing_of_message(reply: Message, total: float) -> Timing:
+    text = StreamOutcome.of_message(reply).text
+    return Timing(
+        ttft=total,
+        total=total,
+        output_tokens=reply.usage.output_tokens,
+        tokens_per_second=_rate(reply.usage.output_tokens, total),
+        delta_times=[total],
+        delta_chars=[len(text)],
+        streamed=False,
+        model=reply.model,
+    )
+
+
+def _rate(tokens: int, seconds: float) -> float:
+    return tokens / seconds if seconds > 0 else 0.0
+
+
+VALUE_WIDTH = 14
+
+
+def _table(timings: list[Timing]) -> str:
+    """Timings side by side, one column each, labelled in the learner's language."""
+    header = [timings[0].model] + [
+        localized("timing.streamed" if t.streamed else "timing.not_streamed") for t in timings
+    ]
+    rows = [
+        header,
+        [localized("timing.ttft")] + [f"{t.ttft:.3f} s" for t in timings],
+        [localized("timing.total")] + [f"{t.total:.3f} s" for t in timings],
+        [localized("timing.output_tokens")] + [str(t.output_tokens) for t in timings],
+        [localized("timing.tokens_per_second")]
+        + [f"{t.tokens_per_second:.1f} tok/s" for t in timings],
+        [localized("timing.pieces")] + [str(len(t.delta_times)) for t in timings],
+    ]
+    # Value columns have a fixed width, so the layout does not depend on measured values.
+    widths = [max(_width(row[0]) for row in rows) + 3]
+    widths += [max(_width(title), VALUE_WIDTH) + 3 for title in header[1:]]
+    lines = [_table_line(row, widths) for row in rows]
+    if not all(t.complete for t in timings):
+        lines.append(localized("timing.incomplete"))
+    return "\n".join(lines)
+
+
+def _table_line(row: list[str], widths: list[int]) -> str:
+    """The label left-aligned, then each value right-aligned in its column."""
+    label, *values = row
+    cells = [
+        _pad(value, width, right=True) for value, width in zip(values, widths[1:], strict=True)
+    ]
+    return _pad(label, widths[0]) + "".join(cells)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    padding = " " * max(width - _width(text), 0)
+    return padding + text if right else text + padding
