@@ -26,7 +26,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import anthropic
 import httpx2
@@ -149,16 +149,31 @@ class StreamOutcome:
         return localized("events.complete", stop_reason=self.stop_reason)
 
 
-def read_events(stream: AnyStream, *, started: float | None = None) -> EventReader:
+@runtime_checkable
+class EventSource(Protocol):
+    """Anything already read as `StreamEvent`s with an `outcome`, e.g. Bedrock's Converse reader."""
+
+    @property
+    def outcome(self) -> StreamOutcome: ...
+
+    def __iter__(self) -> Iterator[StreamEvent]: ...
+
+
+def read_events(
+    stream: AnyStream | EventSource, *, started: float | None = None
+) -> EventReader | EventSource:
     """Read a sync stream: iterate over the result for `StreamEvent`s, then see `.outcome`.
 
     `started` is a `time.perf_counter()` taken before the request, so that each event's
-    `at` counts from the request; by default it counts from this call.
+    `at` counts from the request; by default it counts from this call. A stream that is
+    read already (an `EventSource`) is returned as it is.
 
     >>> started = time.perf_counter()
     >>> stream = client.messages.create(**request, stream=True)  # doctest: +SKIP
     >>> reader = read_events(stream, started=started)            # doctest: +SKIP
     """
+    if isinstance(stream, EventSource):
+        return stream
     return EventReader(stream, started=started)
 
 

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from ..events import StreamEvent, StreamOutcome
-from ..printers.base import Printer
+from ..printers.base import run_printer
 from ..printers.event_log import FAILURE_COLOR, colored, short
 from ..printers.text import TextPrinter
 from ..timing import Timing
@@ -54,23 +54,6 @@ class ConverseEventPrinter:
             print(colored(outcome.description, FAILURE_COLOR, self.color), flush=True)
 
 
-def run_converse_printer(
-    printer: Printer, response: Any, *, started: float | None = None
-) -> ConverseOutcome:
-    """Feed `printer` (any of the course's printers) the events of a Converse stream.
-
-    `started` is a `time.perf_counter()` taken before the request (default: now).
-    """
-    reader = converse_events(response, started=started)
-    try:
-        for event in reader:
-            printer.on_event(event)
-    finally:
-        outcome = reader.outcome
-        printer.finish(outcome)
-    return outcome
-
-
 def print_converse_text(
     response: Any, *, end: str = "\n", started: float | None = None
 ) -> ConverseOutcome:
@@ -78,7 +61,7 @@ def print_converse_text(
 
     If the stream breaks, what arrived stays on screen, followed by one line saying why.
     """
-    return run_converse_printer(TextPrinter(end), response, started=started)
+    return run_printer(TextPrinter(end), converse_events(response, started=started))
 
 
 def print_converse_events(
@@ -90,7 +73,7 @@ def print_converse_events(
        0.466s  messageStart           {'role': 'assistant'}
        0.518s  contentBlockDelta   0  {'delta': {'text': 'Tides'}}
     """
-    return run_converse_printer(ConverseEventPrinter(color), response, started=started)
+    return run_printer(ConverseEventPrinter(color), converse_events(response, started=started))
 
 
 def measure_converse(client: Any, **request: Any) -> Timing:

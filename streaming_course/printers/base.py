@@ -16,6 +16,7 @@ from typing import Protocol
 from ..events import (
     AnyAsyncStream,
     AnyStream,
+    EventSource,
     StreamEvent,
     StreamOutcome,
     aread_events,
@@ -32,9 +33,9 @@ class Printer(Protocol):
 
 
 def run_printer(
-    printer: Printer, stream: AnyStream, *, started: float | None = None
+    printer: Printer, stream: AnyStream | EventSource, *, started: float | None = None
 ) -> StreamOutcome:
-    """Feed `printer` the events of a sync `stream`; return how the stream ended.
+    """Feed `printer` the events of a sync `stream` (or an `EventSource`); return how it ended.
 
     `finish` runs even when reading is interrupted (Ctrl-C), so the printer can say so.
     """
