@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from streaming_course.client import make_client, mode_banner
@@ -47,8 +49,9 @@ def test_dotenv_is_found_above_the_notebook_folder(tmp_path, monkeypatch):
     notebooks = tmp_path / "notebooks" / "ja"
     notebooks.mkdir(parents=True)
     monkeypatch.chdir(notebooks)
-    monkeypatch.delenv("STREAMING_COURSE_MODEL", raising=False)
-    monkeypatch.delenv("STREAMING_COURSE_LANG", raising=False)
+    # load_dotenv writes into os.environ: give it a copy, so no other test sees the values
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("STREAMING_COURSE_")}
+    monkeypatch.setattr(os, "environ", environ)
     settings = load_settings()
     assert settings.model == "claude-from-dotenv"
     assert settings.dotenv_path == tmp_path / ".env"
