@@ -34,7 +34,11 @@ SHOW_CHOICES = ("text", "events", "usage", "wire")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors are one line, no traceback)."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and isinstance(getattr(args, "names", None), list) and "-" not in extra[0][:1]:
+        args.names += extra  # `notebooks run --edition ja 01-setup.ipynb`: names after options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not hasattr(args, "func"):
         parser.print_help()
         return 2

@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .bedrock import bedrock_status
 from .client import mode_banner
 from .config import ConfigError, load_settings
+from .i18n import display_width, message, pad
 from .replay.fixture import FixtureError
 from .replay.library import FixtureLibrary
 from .replay.sources import all_outdated_fixtures
@@ -31,10 +32,10 @@ def run() -> int:
     for package in ("anthropic", "httpx2", "jupyterlab", "ipywidgets", "ipykernel"):
         rows.append((package, _version(package)))
     lab = _version("jupyterlab")
-    if lab == "not installed":
-        problems.append("JupyterLab is not installed: run the course's set-up command again.")
+    if lab == message("doctor.not_installed"):
+        problems.append(message("doctor.no_jupyterlab"))
     elif _as_tuple(lab) < MINIMUM_JUPYTERLAB:
-        problems.append(f"JupyterLab {lab} drops the start of streamed lines: upgrade to ≥ 4.3.6.")
+        problems.append(message("doctor.old_jupyterlab", version=lab))
 
     try:
         settings = load_settings()
@@ -43,18 +44,16 @@ def run() -> int:
         settings = None
     if settings is not None:
         rows += [
-            ("mode", settings.mode),
-            ("API key found", "yes" if settings.has_api_key else "no"),
-            (".env", "found" if settings.dotenv_path else "not found"),
-            ("model", settings.model),
-            ("replay speed", f"{settings.replay_speed:g}"),
+            (message("doctor.mode"), settings.mode),
+            (message("doctor.key_found"), _yes_no(settings.has_api_key)),
+            (".env", message("doctor.found" if settings.dotenv_path else "doctor.not_found")),
+            (message("doctor.model"), settings.model),
+            (message("doctor.replay_speed"), f"{settings.replay_speed:g}"),
         ]
         if settings.mode == "live" and not settings.has_api_key:
-            problems.append(
-                "Live mode is set but no ANTHROPIC_API_KEY was found (.env or environment)."
-            )
-        rows.append(("fixtures", _fixture_count(settings.fixture_dirs, problems)))
-        rows.append(("banner", mode_banner(settings) if not problems else "-"))
+            problems.append(message("mode.no_key"))
+        rows.append((message("doctor.fixtures"), _fixture_count(settings.fixture_dirs, problems)))
+        rows.append((message("doctor.banner"), mode_banner(settings) if not problems else "-"))
     rows += bedrock_status()
     try:
         stale = all_outdated_fixtures()
@@ -62,19 +61,21 @@ def run() -> int:
         problems.append(str(error))
         stale = []
     if stale:
-        problems.append(
-            f"{len(stale)} fixtures differ from their sources: `streaming-course fixtures build`."
-        )
+        problems.append(message("doctor.stale_fixtures", count=len(stale)))
 
-    width = max(len(name) for name, _ in rows)
+    width = max(display_width(name) for name, _ in rows)
     for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+        print(f"{pad(name, width)}  {value}")
     print()
     for problem in problems:
-        print(f"problem: {problem}")
+        print(message("doctor.problem", problem=problem))
     if not problems:
-        print("no problems found")
+        print(message("doctor.no_problems"))
     return 1 if problems else 0
+
+
+def _yes_no(value: bool) -> str:
+    return message("doctor.yes" if value else "doctor.no")
 
 
 def _fixture_count(folders: tuple, problems: list[str]) -> str:
@@ -90,7 +91,7 @@ def _version(package: str) -> str:
     try:
         return version(package)
     except PackageNotFoundError:
-        return "not installed"
+        return message("doctor.not_installed")
 
 
 def _as_tuple(text: str) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ message by its key and never holds the text itself. The language is the edition'
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -47,3 +48,14 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
         else:
             flat[f"{prefix}{name}"] = str(value)
     return flat
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: East Asian wide characters (漢字, かな) take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` columns (on the left when `right`)."""
+    padding = " " * max(width - display_width(text), 0)
+    return padding + text if right else text + padding

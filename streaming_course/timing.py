@@ -15,13 +15,13 @@ Every time is `time.perf_counter()` seconds from just before the request was sen
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from anthropic.types import Message
 
 from .events import StreamEvent, StreamOutcome, aread_events, read_events
+from .i18n import display_width, pad
 from .i18n import message as localized
 
 
@@ -179,8 +179,8 @@ def _table(timings: list[Timing]) -> str:
         [localized("timing.pieces")] + [str(len(t.delta_times)) for t in timings],
     ]
     # Value columns have a fixed width, so the layout does not depend on measured values.
-    widths = [max(_width(row[0]) for row in rows) + 3]
-    widths += [max(_width(title), VALUE_WIDTH) + 3 for title in header[1:]]
+    widths = [max(display_width(row[0]) for row in rows) + 3]
+    widths += [max(display_width(title), VALUE_WIDTH) + 3 for title in header[1:]]
     lines = [_table_line(row, widths) for row in rows]
     if not all(t.complete for t in timings):
         lines.append(localized("timing.incomplete"))
@@ -190,17 +190,5 @@ def _table(timings: list[Timing]) -> str:
 def _table_line(row: list[str], widths: list[int]) -> str:
     """The label left-aligned, then each value right-aligned in its column."""
     label, *values = row
-    cells = [
-        _pad(value, width, right=True) for value, width in zip(values, widths[1:], strict=True)
-    ]
-    return _pad(label, widths[0]) + "".join(cells)
-
-
-def _width(text: str) -> int:
-    """Columns `text` takes in a terminal: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    padding = " " * max(width - _width(text), 0)
-    return padding + text if right else text + padding
+    cells = [pad(value, width, right=True) for value, width in zip(values, widths[1:], strict=True)]
+    return pad(label, widths[0]) + "".join(cells)
