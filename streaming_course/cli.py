@@ -96,8 +96,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
     """Commands that live in their own modules register themselves here."""
+    from .chat.terminal import add_chat_command
     from .editions_cli import add_editions_commands
 
+    add_chat_command(commands)
     add_editions_commands(commands)
 
 

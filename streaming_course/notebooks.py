@@ -49,6 +49,7 @@ def run_notebook(path: Path, speed: float = 1.0, timeout: int = 600) -> None:
             notebook,
             timeout=timeout,
             kernel_name="python3",
+            record_timing=False,  # no per-cell timestamps: a re-run changes only what changed
             resources={"metadata": {"path": str(path.parent)}},
         )
         client.execute()

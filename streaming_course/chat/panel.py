@@ -1,0 +1,308 @@
+"""A chat with Claude inside a notebook: ask, watch the reply stream in, stop, retry, clear.
+
+    >>> from streaming_course.chat import ChatPanel
+    >>> panel = ChatPanel()   # doctest: +SKIP
+    >>> panel                 # doctest: +SKIP
+
+Each reply streams in an asyncio task started by the click, so the kernel stays free for the
+next click: Stop cancels that task. Everything the task shows goes into widget values (never
+``with output:``, which shows nothing from a task), and every error is caught and shown as
+one line in the panel, with the details folded below it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import traceback
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import anthropic
+import ipywidgets as widgets
+
+from ..client import make_async_client, mode_banner
+from ..config import ConfigError, load_settings
+from ..conversation import Conversation, TextCallback, Turn
+from ..i18n import message
+from .reply_view import ReplyView
+
+STYLE = """<style>
+.streaming-chat-panel .widget-html-content { line-height: 1.5; }
+.streaming-chat-note { color: var(--jp-ui-font-color2, #666); font-size: 0.9em; }
+.streaming-chat-problem { color: var(--jp-warn-color0, #b45309); }
+.streaming-chat-incomplete { border-left: 3px solid var(--jp-warn-color1, #d97706);
+  padding-left: 8px; }
+</style>"""
+"""The panel's few styles, sent once with its header."""
+
+
+class ChatPanel:
+    """A chat panel: show it with ``panel`` as a cell's last line, or ``display(panel)``.
+
+    `client` defaults to `make_async_client()`, `model` to the course's model. The widget
+    itself is `panel.widget`, to put it in a layout of your own.
+
+        >>> panel = ChatPanel(system="Answer in two sentences.")   # doctest: +SKIP
+        >>> task = panel.send("Which herbs grow in shade?")        # doctest: +SKIP
+        >>> panel.messages[-1]["role"]                             # doctest: +SKIP
+        'assistant'
+    """
+
+    def __init__(
+        self,
+        client: anthropic.AsyncAnthropic | None = None,
+        model: str | None = None,
+        system: str | None = None,
+        max_tokens: int = 1024,
+        *,
+        keep_partial: bool = False,
+        max_rate: float = 20.0,
+    ) -> None:
+        self.max_rate = max_rate  # widget updates per second, at most, while a reply streams
+        self.conversation = Conversation(
+            client,
+            model or load_settings().model,
+            system=system,
+            max_tokens=max_tokens,
+            keep_partial=keep_partial,
+        )
+        self.setup_error: ConfigError | None = None
+        self.header = widgets.HTML()
+        if client is None:
+            self._connect()
+        else:
+            self.header.value = STYLE
+        self._task: asyncio.Task[Turn] | None = None
+        self._views: list[TurnView] = []
+        self._build_widgets(system)
+
+    # --- What a learner calls ---------------------------------------------------------
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The history the next question is sent with."""
+        return self.conversation.messages
+
+    @property
+    def turns(self) -> list[Turn]:
+        """One record per question asked, with its reply and how it ended."""
+        return self.conversation.turns
+
+    @property
+    def task(self) -> asyncio.Task[Turn] | None:
+        """The task streaming the current reply, or the last one (``await panel.task``)."""
+        return self._task
+
+    @property
+    def busy(self) -> bool:
+        """True while a reply streams."""
+        return self._task is not None and not self._task.done()
+
+    def send(self, text: str) -> asyncio.Task[Turn]:
+        """Ask `text`, as typing it and pressing Enter does; returns the reply's task."""
+        question = text.strip()
+        if not question:
+            raise ValueError(message("chat.empty_question"))
+        return self._ask(question)
+
+    def stop(self) -> None:
+        """Stop the reply in flight: what arrived stays, marked as stopped."""
+        if self._task is None or self._task.done():
+            return
+        self._task.cancel()
+        self._views[-1].reply.finish()  # show all that arrived now: nothing more will
+
+    def retry(self) -> asyncio.Task[Turn]:
+        """Ask the last question again, in place of its turn; returns the reply's task."""
+        if not self._views:
+            raise ValueError(message("chat.nothing_to_retry"))
+        view = self._views[-1]
+        if self.turns and view.turn is self.turns[-1]:
+            self.conversation.undo_last_turn()
+        return self._ask(view.question, replacing=view)
+
+    def clear(self) -> None:
+        """Forget the conversation and empty the panel (a reply in flight is stopped first)."""
+        if self._task is not None and not self._task.done():
+            self._task.add_done_callback(lambda _: self.clear())  # once the stop is recorded
+            self.stop()
+            return
+        self.conversation.clear()
+        self._views.clear()
+        self.transcript.children = ()
+        self._show_busy(False)
+
+    def to_markdown(self) -> str:
+        """The conversation as a Markdown transcript (see `Conversation.to_markdown`)."""
+        return self.conversation.to_markdown()
+
+    def to_json(self) -> str:
+        """The conversation as JSON (see `Conversation.to_json`)."""
+        return self.conversation.to_json()
+
+    def __repr__(self) -> str:
+        return f"ChatPanel(model={self.conversation.model!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """Show the widget; its text form is the short, stable `repr` above."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    # --- One reply, from the click to its last line ---------------------------------
+
+    def _ask(self, question: str, replacing: TurnView | None = None) -> asyncio.Task[Turn]:
+        if self.busy:
+            raise RuntimeError(message("chat.busy"))
+        loop = asyncio.get_running_loop()  # a notebook has one; a plain script must use asyncio
+        self.conversation.system = self.system_prompt.value.strip() or None
+        view = TurnView(question, self.max_rate)
+        if replacing is not None:
+            self._views.remove(replacing)
+        self._views.append(view)
+        self.transcript.children = tuple(each.widget for each in self._views)
+        task = loop.create_task(self._reply(question, view.add_text))
+        task.add_done_callback(partial(self._show_result, view, len(self.turns)))
+        self._task = task
+        self._show_busy(True)
+        return task
+
+    async def _reply(self, question: str, on_text: TextCallback) -> Turn:
+        if self.conversation.client is None:
+            self._connect()  # the settings may have been fixed since
+        if self.setup_error is not None:
+            raise self.setup_error
+        return await self.conversation.stream_reply(question, on_text)
+
+    def _show_result(self, view: TurnView, turns_before: int, task: asyncio.Task[Turn]) -> None:
+        """Show how the reply ended: its figures, or what went wrong (never a silent failure)."""
+        self._show_busy(False)
+        if task.cancelled() and len(self.turns) > turns_before:  # the stopped turn's record
+            view.show_turn(self.turns[-1])
+        elif task.cancelled():  # stopped before the request was even sent
+            note = message("events.stopped", chars=0)
+            view.show_turn(Turn(view.question, "", "stopped", note, in_history=False))
+        elif task.exception() is not None:
+            view.show_error(task.exception())
+        else:
+            view.show_turn(task.result())
+
+    def _connect(self) -> None:
+        """Make the client, or keep the reason it cannot be made; say which in the header."""
+        settings = load_settings()
+        try:
+            self.conversation.client = make_async_client(settings, banner=False)
+        except ConfigError as error:
+            self.setup_error = error
+            self.header.value = f"{STYLE}{_line(f'⚠ {error}', 'streaming-chat-problem')}"
+            return
+        self.setup_error = None
+        self.header.value = f"{STYLE}{_line(mode_banner(settings), 'streaming-chat-note')}"
+
+    # --- Widgets -------------------------------------------------------------------
+
+    def _build_widgets(self, system: str | None) -> None:
+        self.system_prompt = widgets.Text(
+            value=system or "",
+            description=message("chat.system_label"),
+            placeholder=message("chat.system_placeholder"),
+            layout=widgets.Layout(width="auto"),  # as wide as the panel
+            style={"description_width": "initial"},
+        )
+        self.transcript = widgets.VBox()
+        self.input = widgets.Text(
+            placeholder=message("chat.input_placeholder"), layout=widgets.Layout(flex="1")
+        )
+        self.input.add_class("streaming-chat-input")
+        self.input.on_msg(self._on_input_message)
+        self.send_button = _button("chat.send", "paper-plane", "primary", self._submit)
+        self.stop_button = _button("chat.stop", "stop", "warning", lambda _: self.stop())
+        self.retry_button = _button("chat.retry", "redo", "", lambda _: self.retry())
+        self.clear_button = _button("chat.clear", "trash", "", lambda _: self.clear())
+        controls = widgets.HBox(
+            [self.input, self.send_button, self.stop_button, self.retry_button, self.clear_button]
+        )
+        self.widget = widgets.VBox([self.header, self.system_prompt, self.transcript, controls])
+        self.widget.add_class("streaming-chat-panel")
+        self._show_busy(False)
+
+    def _on_input_message(self, _widget: object, content: dict, _buffers: object) -> None:
+        """The text box sends ``{"event": "submit"}`` when Enter is pressed."""
+        if content.get("event") == "submit":
+            self._submit()
+
+    def _submit(self, *_: object) -> None:
+        """Send what is typed, unless a reply is still streaming (then keep it typed)."""
+        if self.busy or not self.input.value.strip():
+            return
+        text, self.input.value = self.input.value, ""
+        self.send(text)
+
+    def _show_busy(self, busy: bool) -> None:
+        self.send_button.disabled = busy
+        self.stop_button.disabled = not busy
+        self.retry_button.disabled = busy or not self._views
+        self.clear_button.disabled = busy
+
+
+class TurnView:
+    """One question in the panel, its reply as it streams, and a line saying how it went."""
+
+    def __init__(self, question: str, max_rate: float) -> None:
+        self.question = question
+        self.turn: Turn | None = None  # set once the reply has ended
+        asked = widgets.HTML(f"<b>{html.escape(message('chat.you'))}:</b> {html.escape(question)}")
+        asked.add_class("streaming-chat-question")
+        self.reply = ReplyView(max_rate)
+        self.status = widgets.HTML(_line(message("chat.waiting"), "streaming-chat-note"))
+        self.status.add_class("streaming-chat-status")
+        self.widget = widgets.VBox([asked, self.reply.widget, self.status])
+
+    def add_text(self, text: str) -> None:
+        """Show a piece of the reply (the first one also changes the waiting line)."""
+        if not self.reply.text:
+            self.status.value = _line(message("chat.streaming"), "streaming-chat-note")
+        self.reply.add(text)
+
+    def show_turn(self, turn: Turn) -> None:
+        """Show the whole reply and its figures; an incomplete one is marked, with details."""
+        self.turn = turn
+        self.reply.finish()
+        figures = _line(turn.figures(), "streaming-chat-note") if turn.figures() else ""
+        if turn.complete:
+            self.status.value = figures
+            return
+        self.reply.widget.add_class("streaming-chat-incomplete")
+        problem = _line(turn.problem(), "streaming-chat-problem")
+        self.status.value = problem + figures + (_details(turn.error) if turn.error else "")
+
+    def show_error(self, error: BaseException) -> None:
+        """Show an error that is not the stream's (a setting, a bug) in one line and details."""
+        self.reply.finish()
+        if isinstance(error, ConfigError):
+            line = f"⚠ {error}"
+        else:
+            line = message("chat.unexpected", error=f"{type(error).__name__}: {error}")
+        self.status.value = _line(line, "streaming-chat-problem") + _details(error)
+
+
+def _button(
+    label_key: str, icon: str, style: str, on_click: Callable[[widgets.Button], None]
+) -> widgets.Button:
+    button = widgets.Button(description=message(label_key), icon=icon, button_style=style)
+    button.add_class(f"streaming-chat-{label_key.removeprefix('chat.')}")
+    button.on_click(on_click)
+    return button
+
+
+def _line(text: str, css_class: str) -> str:
+    return f'<div class="{css_class}">{html.escape(text)}</div>'
+
+
+def _details(error: BaseException) -> str:
+    """The whole error, folded: a click on "Details" unfolds it."""
+    text = "".join(traceback.format_exception(error))
+    summary = html.escape(message("chat.details"))
+    return f"<details><summary>{summary}</summary><pre>{html.escape(text)}</pre></details>"
