@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_course.config import PACKAGE_FIXTURES
+from tests.chatbot_fixtures import question, reply
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +40,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SOURCE = PACKAGE_FIXTURES / "sources" / "08-streaming-chatbot.toml"
-EXCHANGES = {e["name"]: e for e in tomllib.loads(SOURCE.read_text("utf-8"))["exchange"]}
 
 WATCH_STOP = """() => {
     const last = (selector) => [...document.querySelectorAll(selector)].pop();
@@ -154,19 +151,19 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
             open_and_run_the_panel_cell(page, f"{base}/lab/tree/{NOTEBOOK}?token={token}&reset")
 
             # A question with a recording: the reply grows while it streams, then is exact.
-            ask(page, EXCHANGES["herbs-1"]["messages"][-1]["content"])
+            ask(page, question("herbs-1"))
             samples = _sample_reply_until_done(page, seconds=15)
             growing = [text for text in dict.fromkeys(samples) if text]
             assert len(growing) >= 3, f"the reply should grow while it streams: {growing}"
             for shorter, longer in itertools.pairwise(growing):
                 assert words(longer).startswith(words(shorter)[:-1]), "text only ever grows"
-            assert words(growing[-1]) == words(EXCHANGES["herbs-1"]["reply"])
+            assert words(growing[-1]) == words(reply("herbs-1"))
             assert "stop reason: end_turn" in page.inner_text(LAST_STATUS)
 
             # A long reply, stopped: it stops growing and is marked stopped.
             page.click(".streaming-chat-clear")
             page.wait_for_function("document.querySelectorAll('.streaming-chat-reply').length == 0")
-            ask(page, EXCHANGES["setup-guide-long"]["messages"][-1]["content"])
+            ask(page, question("setup-guide-long"))
             page.wait_for_function(
                 "() => { const r = [...document.querySelectorAll('.streaming-chat-reply')];"
                 " return r.length && r[r.length - 1].innerText.length > 400 }"
@@ -175,7 +172,7 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
             page.click(".streaming-chat-stop")
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.streaming-chat-status')]"
-                ".pop().innerText.includes('⏹')"
+                ".pop().innerText.includes('■')"
             )
             stopped = page.inner_text(LAST_REPLY)
             later = []
@@ -185,7 +182,7 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
             assert later == [stopped] * 5, "no text may appear after Stop"
             last_shown_ms, marked_ms = page.evaluate(STOP_LATENCIES)
             assert last_shown_ms < 1000, "the reply should stop within a second of the click"
-            assert 400 < len(stopped) < len(EXCHANGES["setup-guide-long"]["reply"])
+            assert 400 < len(stopped) < len(reply("setup-guide-long"))
             assert "streaming-chat-incomplete" in page.get_attribute(LAST_REPLY, "class")
             assert "left out of the history" in page.inner_text(LAST_STATUS)
             page.screenshot(path=str(screenshot), full_page=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,33 +19,16 @@ import pytest
 from streaming_course import make_async_client
 from streaming_course.chat import ChatPanel
 from streaming_course.chat.reply_view import RENDERER, ReplyView
-from streaming_course.config import PACKAGE_FIXTURES
 from streaming_course.i18n import message
 from streaming_course.replay.synth import TextBlock, synthesize, tokens
+from tests.chatbot_fixtures import question, reply, use_strict_replay
 from tests.streams import MODEL, async_client_for, request
-
-SOURCE = PACKAGE_FIXTURES / "sources" / "08-streaming-chatbot.toml"
-EXCHANGES = {e["name"]: e for e in tomllib.loads(SOURCE.read_text("utf-8"))["exchange"]}
-
-
-def question(name: str) -> str:
-    return EXCHANGES[name]["messages"][-1]["content"]
-
-
-def reply(name: str) -> str:
-    return EXCHANGES[name]["reply"]
 
 
 @pytest.fixture(autouse=True)
 def replay(monkeypatch: pytest.MonkeyPatch) -> None:
     """Strict replay of the shipped fixtures at 4× their pace, English messages, no key."""
-    monkeypatch.setenv("STREAMING_COURSE_MODE", "replay")
-    monkeypatch.setenv("STREAMING_COURSE_REPLAY_STRICT", "1")
-    monkeypatch.setenv("STREAMING_COURSE_REPLAY_SPEED", "4")
-    monkeypatch.setenv("STREAMING_COURSE_LANG", "en")
-    monkeypatch.setenv("STREAMING_COURSE_MODEL", MODEL)
-    monkeypatch.setenv("STREAMING_COURSE_FIXTURES", "")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "")
+    use_strict_replay(monkeypatch, 4)
 
 
 @dataclass
@@ -177,7 +159,7 @@ def test_stop_keeps_what_arrived_marks_it_and_shows_nothing_after(wire):
     turn = panel.turns[-1]
     assert turn.ending == "stopped" and 0 < len(turn.reply) < len(reply("setup-guide-long"))
     assert RENDERER.render(turn.reply) == reply_html(panel)
-    assert "⏹" in status(panel) and "left out of the history" in status(panel)
+    assert "■" in status(panel) and "left out of the history" in status(panel)
     assert "streaming-chat-incomplete" in reply_box(panel)._dom_classes
     assert panel.messages == [] and not panel.busy
 
@@ -192,7 +174,7 @@ def test_stop_right_after_send_stops_before_the_request(wire):
         return panel
 
     panel = asyncio.run(scenario())
-    assert "⏹" in status(panel) and not panel.busy and panel.messages == []
+    assert "■" in status(panel) and not panel.busy and panel.messages == []
 
 
 def test_retry_asks_the_last_question_again_in_its_place():

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import io
 import json
-import tomllib
 
 import anthropic
 import pytest
@@ -14,33 +13,15 @@ import pytest
 from streaming_course import make_async_client, make_client
 from streaming_course.chat import terminal
 from streaming_course.chat.terminal import add_chat_command, run_terminal_chat, scripted
-from streaming_course.config import PACKAGE_FIXTURES
 from streaming_course.conversation import Conversation, Turn
+from tests.chatbot_fixtures import question, reply, use_strict_replay
 from tests.streams import MODEL, async_client_for, client_for, request, text_fixture
-
-SOURCE = PACKAGE_FIXTURES / "sources" / "08-streaming-chatbot.toml"
-EXCHANGES = {e["name"]: e for e in tomllib.loads(SOURCE.read_text("utf-8"))["exchange"]}
-
-
-def question(name: str) -> str:
-    """The last user message of a shipped exchange."""
-    return EXCHANGES[name]["messages"][-1]["content"]
-
-
-def reply(name: str) -> str:
-    return EXCHANGES[name]["reply"]
 
 
 @pytest.fixture(autouse=True)
 def replay(monkeypatch: pytest.MonkeyPatch) -> None:
     """Strict replay of the shipped fixtures, no waiting, English messages, no key."""
-    monkeypatch.setenv("STREAMING_COURSE_MODE", "replay")
-    monkeypatch.setenv("STREAMING_COURSE_REPLAY_STRICT", "1")
-    monkeypatch.setenv("STREAMING_COURSE_REPLAY_SPEED", "0")
-    monkeypatch.setenv("STREAMING_COURSE_LANG", "en")
-    monkeypatch.setenv("STREAMING_COURSE_MODEL", MODEL)
-    monkeypatch.setenv("STREAMING_COURSE_FIXTURES", "")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "")
+    use_strict_replay(monkeypatch, 0)
 
 
 def conversation(**options: object) -> Conversation:
@@ -349,7 +330,7 @@ def test_ctrl_c_in_the_terminal_stops_the_reply_and_the_chat_goes_on(monkeypatch
     lines = [question("herbs-1"), "/quit"]
     chat = run_terminal_chat(make_client(banner=False), read_line=scripted(lines))
     out = capsys.readouterr().out
-    assert "⏹ Reading stopped" in out and "left out of the history" in out
+    assert "■ Reading stopped" in out and "left out of the history" in out
     assert out.rstrip().endswith("You> /quit")
     assert chat.turns[0].ending == "stopped" and chat.messages == []
 

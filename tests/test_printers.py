@@ -192,7 +192,7 @@ def test_an_interrupt_is_reported_in_one_line_then_raised():
         print_text(Interrupted(text_fixture(DELTAS), count=3))
     assert sink.getvalue().splitlines() == [
         "Hel",
-        "⏹ Reading stopped after 3 characters: the reply is incomplete.",
+        "■ Reading stopped after 3 characters: the reply is incomplete.",
     ]
 
 
@@ -213,7 +213,7 @@ def test_cancelling_an_async_printer_reports_it_and_cancels():
     with redirect_stdout(sink):
         stream = asyncio.run(main())
     assert sink.getvalue() == (
-        "One two\n⏹ Reading stopped after 7 characters: the reply is incomplete.\n"
+        "One two\n■ Reading stopped after 7 characters: the reply is incomplete.\n"
     )
     assert stream.response.is_closed
 
