@@ -57,17 +57,24 @@ def install(python: Path, target: str) -> None:
 def run_lab(python: Path, edition: str, extra: list[str]) -> int:
     """Open JupyterLab on the edition's notebooks (replay mode unless `.env` has a key)."""
     folder = ROOT / "notebooks" / edition
-    return subprocess.call([python, "-m", "jupyterlab", f"--notebook-dir={folder}", *extra])
+    command = [python, "-m", "jupyterlab", f"--notebook-dir={folder}", *extra]
+    return subprocess.call(command, env=venv_environment(python))
+
+
+def venv_environment(python: Path, **overrides: str) -> dict[str, str]:
+    """This environment with the venv's commands first on PATH, as if it were activated."""
+    path = os.pathsep.join([str(python.parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "VIRTUAL_ENV": str(python.parent.parent), **overrides}
 
 
 def run_tests(python: Path, extra: list[str]) -> int:
     """Lint, then run every test and notebook offline, replaying with strict matching."""
-    env = {
-        **os.environ,
-        "STREAMING_COURSE_MODE": "replay",
-        "STREAMING_COURSE_REPLAY_STRICT": "1",
-        "ANTHROPIC_API_KEY": "",
-    }
+    env = venv_environment(
+        python,
+        STREAMING_COURSE_MODE="replay",
+        STREAMING_COURSE_REPLAY_STRICT="1",
+        ANTHROPIC_API_KEY="",
+    )
     steps = [["ruff", "check", "."], ["pytest", *extra]]
     for step in steps:
         print("$", *step)

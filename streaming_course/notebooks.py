@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,12 +62,14 @@ def run_notebook(path: Path, speed: float = 1.0, timeout: int = 600) -> None:
 
 @contextmanager
 def _replay_environment(speed: float) -> Iterator[None]:
-    """The environment the kernel inherits: replay, strict, no key."""
+    """The environment the kernel inherits: replay, strict, no key, this Python's commands."""
+    scripts = str(Path(sys.executable).parent)  # so `!streaming-course ...` cells find it
     wanted = {
         "STREAMING_COURSE_MODE": "replay",
         "STREAMING_COURSE_REPLAY_STRICT": "1",
         "STREAMING_COURSE_REPLAY_SPEED": str(speed),
         "ANTHROPIC_API_KEY": "",
+        "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")]),
     }
     saved = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
