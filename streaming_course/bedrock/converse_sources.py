@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..replay.fixture import Fixture, FixtureError
-from ..replay.sources import SOURCES_DIR
+from ..replay.sources import SOURCES_DIR, outdated, write_planned
 from ..replay.synth import Fault
 from .converse_fixture import CONVERSE_SUFFIX
 from .converse_synth import synthesize_converse
@@ -57,21 +57,12 @@ def plan_converse_fixtures(sources: Path = SOURCES_DIR) -> list[tuple[Path, Fixt
 
 def build_converse_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
     """Write every planned fixture; Converse files no source describes any more are removed."""
-    written = [fixture.save(path) for path, fixture in plan_converse_fixtures(sources)]
-    for group in {path.parent for path in written}:
-        for stale in group.glob(f"*{CONVERSE_SUFFIX}"):
-            if stale not in written:
-                stale.unlink()
-    return written
+    return write_planned(plan_converse_fixtures(sources), suffixes=(CONVERSE_SUFFIX,))
 
 
 def outdated_converse_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
     """Converse fixture files that differ from what their sources would write now."""
-    return [
-        path
-        for path, fixture in plan_converse_fixtures(sources)
-        if not path.exists() or path.read_text(encoding="utf-8") != fixture.to_text()
-    ]
+    return outdated(plan_converse_fixtures(sources))
 
 
 def converse_request(exchange: dict[str, Any]) -> dict[str, Any]:

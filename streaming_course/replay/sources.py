@@ -33,6 +33,7 @@ from typing import Any
 
 from ..config import DEFAULT_LARGE_MODEL, DEFAULT_MODEL, PACKAGE_FIXTURES
 from .fixture import Fixture, FixtureError
+from .library import FIXTURE_SUFFIXES
 from .synth import Block, Fault, TextBlock, ThinkingBlock, ToolUseBlock, http_error, synthesize
 
 SOURCES_DIR = PACKAGE_FIXTURES / "sources"
@@ -74,20 +75,29 @@ def all_outdated_fixtures() -> list[Path]:
 
 def build_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
     """Write every planned fixture; files no source describes any more are removed."""
-    planned = plan_fixtures(sources)
-    written = [fixture.save(path) for path, fixture in planned]
-    for group in {path.parent for path in written}:
-        for stale in group.iterdir():
-            if stale.suffix in (".sse", ".http") and stale not in written:
-                stale.unlink()
-    return written
+    return write_planned(plan_fixtures(sources), suffixes=FIXTURE_SUFFIXES)
 
 
 def outdated_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
     """Fixture files that differ from what their sources would write now (or are missing)."""
+    return outdated(plan_fixtures(sources))
+
+
+def write_planned(planned: list[tuple[Path, Fixture]], suffixes: tuple[str, ...]) -> list[Path]:
+    """Save planned fixtures; in their folders, remove files of these kinds nothing planned."""
+    written = [fixture.save(path) for path, fixture in planned]
+    for group in {path.parent for path in written}:
+        for stale in group.iterdir():
+            if stale.suffix in suffixes and stale not in written:
+                stale.unlink()
+    return written
+
+
+def outdated(planned: list[tuple[Path, Fixture]]) -> list[Path]:
+    """The planned fixtures whose files are missing or differ from what would be written."""
     return [
         path
-        for path, fixture in plan_fixtures(sources)
+        for path, fixture in planned
         if not path.exists() or path.read_text(encoding="utf-8") != fixture.to_text()
     ]
 
