@@ -75,7 +75,11 @@ def run_tests(python: Path, extra: list[str]) -> int:
         STREAMING_COURSE_REPLAY_STRICT="1",
         ANTHROPIC_API_KEY="",
     )
-    steps = [["ruff", "check", "."], ["pytest", *extra]]
+    steps = [
+        ["ruff", "check", "."],
+        ["pytest", "tests", *extra],  # alone: the timing tests measure milliseconds
+        ["pytest", "notebooks", "-n", "2", "--dist", "loadfile", *extra],  # a kernel per core
+    ]
     for step in steps:
         print("$", *step)
         code = subprocess.call([python, "-m", *step], cwd=ROOT, env=env)

@@ -18,7 +18,6 @@ from pathlib import Path
 import anthropic
 import httpx2
 
-from . import doctor
 from .config import ConfigError, load_settings
 from .notebooks import NotebookRunError
 from .replay.fixture import Fixture, FixtureError, load_fixture
@@ -57,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="COMMAND")
 
     doctor_cmd = commands.add_parser("doctor", help="check the set-up and say what is wrong")
-    doctor_cmd.set_defaults(func=lambda args: doctor.run())
+    doctor_cmd.set_defaults(func=_doctor)
 
     replay = commands.add_parser("replay", help="replay an SSE file through the real SDK")
     replay.add_argument("file", type=Path, help="a fixture or a plain SSE capture (e.g. from curl)")
@@ -101,6 +100,12 @@ def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
 
     add_chat_command(commands)
     add_editions_commands(commands)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from . import doctor  # it asks boto3 about AWS: imported only when needed
+
+    return doctor.run()
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -20,16 +20,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .editions import (
-    EditionError,
-    check,
-    edition_langs,
-    find_notebooks_root,
-    mark_translated,
-    new_edition,
-    status,
-    sync,
-)
+# `editions` (with nbformat) is imported when a verb runs, not when the command line is
+# built: nbformat takes over a second to import, and `streaming-course --help` need not wait.
 
 Verb = Callable[[argparse.Namespace], int]
 
@@ -74,6 +66,8 @@ def add_editions_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print a table per edition: counts per notebook, then one line per problem."""
+    from .editions import status
+
     root = _root(args)
     print("\n\n".join(str(status(root, lang)) for lang in _langs(root, args.lang)))
     return 0
@@ -81,6 +75,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """Print each problem on one line; exit code 1 if there is any."""
+    from .editions import check
+
     root = _root(args)
     failed = False
     for lang in _langs(root, args.lang):
@@ -94,6 +90,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """Create the edition and say what to do next."""
+    from .editions import new_edition
+
     root = _root(args)
     written = new_edition(root, args.lang)
     print(f"Created {root / args.lang} with {len(written)} notebooks. Translate Markdown cells,")
@@ -103,12 +101,16 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     """Sync the edition and print what changed."""
+    from .editions import sync
+
     print(sync(_root(args), args.lang))
     return 0
 
 
 def run_mark_translated(args: argparse.Namespace) -> int:
     """Mark each named cell translated, one line per cell."""
+    from .editions import mark_translated
+
     path = _root(args) / args.lang / args.notebook
     for cell_id in args.cell_ids:
         mark_translated(path, cell_id)
@@ -135,6 +137,8 @@ def _reporting_errors(run: Verb) -> Verb:
 
     @functools.wraps(run)
     def guarded(args: argparse.Namespace) -> int:
+        from .editions import EditionError
+
         try:
             return run(args)
         except EditionError as error:
@@ -145,11 +149,15 @@ def _reporting_errors(run: Verb) -> Verb:
 
 
 def _root(args: argparse.Namespace) -> Path:
+    from .editions import find_notebooks_root
+
     return args.root or find_notebooks_root(Path.cwd())
 
 
 def _langs(root: Path, lang: str | None) -> list[str]:
     """The edition asked for, or all of them."""
+    from .editions import edition_langs
+
     if lang:
         return [lang]
     langs = edition_langs(root)

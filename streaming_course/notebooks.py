@@ -20,9 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _LEAKS = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}|/home/|/root/|/Users/|/tmp/[\w.-]+/")
 
@@ -44,6 +41,9 @@ def notebook_paths(edition: str = "en", names: list[str] | None = None) -> list[
 
 def run_notebook(path: Path, speed: float = 1.0, timeout: int = 600) -> None:
     """Execute `path` in replay mode and save it with its new outputs."""
+    import nbformat  # slow to import: only when notebooks are run
+    from nbclient import NotebookClient
+
     notebook = nbformat.read(path, as_version=4)
     with _replay_environment(speed):
         client = NotebookClient(
