@@ -66,3 +66,21 @@ def test_an_http_error_is_recorded_with_its_retry_hint(tmp_path):
     assert fixture.status == 429
     assert fixture.headers == {"retry-after-ms": "40"}
     assert '"rate_limit_error"' in fixture.json_body
+
+
+def test_the_record_command_writes_a_replayable_fixture(tmp_path, monkeypatch, capsys):
+    from streaming_course.cli import main
+
+    served = synthesize(REQUEST, [TextBlock(REPLY)], seed="cli")
+    out = tmp_path / "recordings" / "river.sse"
+    with serve(served) as (base_url, _):
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("STREAMING_COURSE_MODE", "live")
+        prompt = REQUEST["messages"][0]["content"]
+        assert main(["record", "--prompt", prompt, "--max-tokens", "100", "--out", str(out)]) == 0
+    assert f"recorded {out}" in capsys.readouterr().out
+    replayed = _replay(load_fixture(out), REQUEST)
+    text = "".join(e.delta.text for e in replayed if e.type == "content_block_delta")
+    assert text == REPLY
+    assert FAKE_KEY not in out.read_text()
