@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..replay.fixture import Fixture, TimedEvent, load_fixture
-from ..replay.library import ReplayMiss
+from ..replay.library import ReplayMiss, fixture_paths
 
 CONVERSE_SUFFIX = ".converse"
 
@@ -84,13 +84,7 @@ class ConverseLibrary:
     @classmethod
     def from_dirs(cls, folders: Iterable[Path]) -> ConverseLibrary:
         """Load every ``*.converse`` file below the folders (earlier folders win ties)."""
-        paths = [
-            path
-            for folder in folders
-            if folder.is_dir()
-            for path in sorted(folder.rglob(f"*{CONVERSE_SUFFIX}"))
-        ]
-        return cls(load_fixture(path) for path in paths)
+        return cls(load_fixture(path) for path in fixture_paths(folders, (CONVERSE_SUFFIX,)))
 
     def find(self, request: dict[str, Any], strict: bool = False) -> Fixture | None:
         """The fixture to serve for `request`, or None (strict: raise `ReplayMiss`)."""

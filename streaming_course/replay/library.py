@@ -40,6 +40,17 @@ class ReplayMiss(LookupError):
     """No recording matches a request (strict replay); the message names the closest ones."""
 
 
+def fixture_paths(folders: Iterable[Path], suffixes: tuple[str, ...]) -> list[Path]:
+    """The files with these suffixes below the folders, folder by folder, sorted within each."""
+    return [
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in sorted(folder.rglob("*"))
+        if path.suffix in suffixes
+    ]
+
+
 def match_key(request: dict[str, Any]) -> str:
     """A canonical string of the fields that decide the reply (the model is not one)."""
     fields = {name: request[name] for name in MATCHED_FIELDS if name in request}
@@ -72,14 +83,7 @@ class FixtureLibrary:
     @classmethod
     def from_dirs(cls, folders: Iterable[Path]) -> FixtureLibrary:
         """Load every `*.sse` and `*.http` file below the folders (earlier folders win ties)."""
-        paths = [
-            path
-            for folder in folders
-            if folder.is_dir()
-            for path in sorted(folder.rglob("*"))
-            if path.suffix in FIXTURE_SUFFIXES
-        ]
-        return cls(load_fixture(path) for path in paths)
+        return cls(load_fixture(path) for path in fixture_paths(folders, FIXTURE_SUFFIXES))
 
     def find(self, request: dict[str, Any], strict: bool = False) -> Fixture | None:
         """The fixture to serve for `request`, or None (strict: raise `ReplayMiss`).
