@@ -48,7 +48,7 @@ from streaming_course.replay.transport import ReplayTransport
 MODEL = "claude-haiku-5-5"
 TRIALS = 40
 TARGET_MS = 150.0
-SOURCE = PACKAGE_FIXTURES / "sources" / "08-streaming-chatbot.toml"
+SOURCE = PACKAGE_FIXTURES / "sources" / "11-streaming-chatbot.toml"
 
 
 @dataclass

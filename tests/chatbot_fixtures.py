@@ -9,7 +9,7 @@ import pytest
 from streaming_course.config import PACKAGE_FIXTURES
 from tests.streams import MODEL
 
-SOURCE = PACKAGE_FIXTURES / "sources" / "08-streaming-chatbot.toml"
+SOURCE = PACKAGE_FIXTURES / "sources" / "11-streaming-chatbot.toml"
 EXCHANGES = {e["name"]: e for e in tomllib.loads(SOURCE.read_text("utf-8"))["exchange"]}
 
 

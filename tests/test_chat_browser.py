@@ -23,7 +23,7 @@ from tests.chatbot_fixtures import question, reply
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "08-streaming-chatbot.ipynb"
+NOTEBOOK = "11-streaming-chatbot.ipynb"
 
 WATCH_STOP = """() => {
     const last = (selector) => [...document.querySelectorAll(selector)].pop();
