@@ -1,7 +1,9 @@
 """Make the `anthropic` client the lessons use: live, or replaying recorded streams.
 
     >>> from streaming_course import make_client
-    >>> client = make_client()          # prints e.g. "Mode: replay (...) · model: claude-haiku-5-5"
+    >>> client = make_client(banner=False)  # without banner=False it prints "Mode: replay (…"
+    >>> type(client).__name__
+    'Anthropic'
     >>> stream = client.messages.create(model=MODEL, max_tokens=64, stream=True,
     ...     messages=[{"role": "user", "content": "Hello"}])      # doctest: +SKIP
 
@@ -11,10 +13,14 @@ Every response passes a `WireTap`, so the wire view works in both modes.
 
 from __future__ import annotations
 
+import difflib
+from functools import partial
+from typing import get_args
+
 import anthropic
 import httpx2
 
-from .config import ConfigError, Settings, load_settings
+from .config import PACKAGE_FIXTURES, ConfigError, Settings, load_settings
 from .i18n import message
 from .replay.fallback import fallback_fixture
 from .replay.library import FixtureLibrary
@@ -29,14 +35,13 @@ def make_client(
 ) -> anthropic.Anthropic:
     """A real `anthropic.Anthropic`; `client_options` go to it (e.g. ``max_retries=0``)."""
     settings = settings or load_settings()
-    _announce(settings, banner)
     if settings.mode == "live":
+        _announce(settings, banner)
         transport: httpx2.BaseTransport = WireTap(httpx2.HTTPTransport())
         return anthropic.Anthropic(http_client=httpx2.Client(transport=transport), **client_options)
-    transport = WireTap(replay_transport(settings))
-    return anthropic.Anthropic(
-        api_key=REPLAY_KEY, http_client=httpx2.Client(transport=transport), **client_options
-    )
+    replay = replay_transport(settings)
+    _announce(settings, banner, replay.library)
+    return replay_client(replay, **client_options)
 
 
 def make_async_client(
@@ -44,40 +49,89 @@ def make_async_client(
 ) -> anthropic.AsyncAnthropic:
     """A real `anthropic.AsyncAnthropic`, live or replaying, like `make_client`."""
     settings = settings or load_settings()
-    _announce(settings, banner)
     if settings.mode == "live":
+        _announce(settings, banner)
         transport = WireTap(httpx2.AsyncHTTPTransport())
         return anthropic.AsyncAnthropic(
             http_client=httpx2.AsyncClient(transport=transport), **client_options
         )
-    transport = WireTap(replay_transport(settings))
-    return anthropic.AsyncAnthropic(
-        api_key=REPLAY_KEY, http_client=httpx2.AsyncClient(transport=transport), **client_options
+    replay = replay_transport(settings)
+    _announce(settings, banner, replay.library)
+    http_client = httpx2.AsyncClient(transport=WireTap(replay))
+    return anthropic.AsyncAnthropic(api_key=REPLAY_KEY, http_client=http_client, **client_options)
+
+
+def replay_client(replay: ReplayTransport, **client_options: object) -> anthropic.Anthropic:
+    """A real `anthropic.Anthropic` answered by `replay`, with a wire tap (no banner).
+
+    >>> from streaming_course.replay.library import FixtureLibrary
+    >>> client = replay_client(ReplayTransport(FixtureLibrary([]), speed=0), max_retries=0)
+    >>> client.api_key
+    'replay-mode-no-key'
+    """
+    return anthropic.Anthropic(
+        api_key=REPLAY_KEY, http_client=httpx2.Client(transport=WireTap(replay)), **client_options
     )
 
 
 def replay_transport(settings: Settings) -> ReplayTransport:
     """The transport that serves the course's recordings with the settings' speed and strictness."""
+    library = FixtureLibrary.from_dirs(settings.fixture_dirs)
     return ReplayTransport(
-        FixtureLibrary.from_dirs(settings.fixture_dirs),
+        library,
         speed=settings.replay_speed,
         strict=settings.strict_replay,
-        fallback=fallback_fixture,
+        fallback=partial(fallback_fixture, library=library),
     )
 
 
 def mode_banner(settings: Settings) -> str:
-    """One line naming the mode and the model; it says where a key was found, never the key."""
+    """One line naming the mode and the model; it says where a key was found, never the key.
+
+    In replay mode it says that the course's recordings are synthesized (and that yours,
+    from ``STREAMING_COURSE_FIXTURES``, come first when you have some).
+    """
     if settings.mode == "live":
-        source = ".env" if settings.dotenv_path else "the environment"
+        source = message("mode.key_in_dotenv" if settings.dotenv_path else "mode.key_in_env")
         return message("mode.live", key_source=source, model=settings.model)
+    recordings = message("mode.yours_then_synth" if _has_own(settings) else "mode.synth")
     if settings.replay_speed == 0:
-        return message("mode.replay_instant", model=settings.model)
-    return message("mode.replay", speed=f"{settings.replay_speed:g}", model=settings.model)
+        return message("mode.replay_instant", recordings=recordings, model=settings.model)
+    speed = f"{settings.replay_speed:g}"
+    return message("mode.replay", recordings=recordings, speed=speed, model=settings.model)
 
 
-def _announce(settings: Settings, banner: bool) -> None:
+KNOWN_MODELS = frozenset(get_args(get_args(anthropic.types.Model)[0]))
+"""The model ids this version of the SDK lists."""
+
+
+def model_warnings(settings: Settings) -> list[str]:
+    """A line for each model setting the SDK does not list (a typo fails only when live).
+
+    >>> from dataclasses import replace
+    >>> from streaming_course.config import load_settings
+    >>> model_warnings(replace(load_settings({}), model="claude-hiaku-5-5"))[0][:40]
+    '⚠ claude-hiaku-5-5 is not a model this v'
+    """
+    lines = []
+    for name in dict.fromkeys((settings.model, settings.large_model)):
+        if name not in KNOWN_MODELS:
+            close = difflib.get_close_matches(name, sorted(KNOWN_MODELS), n=1)
+            key = "mode.unknown_model_like" if close else "mode.unknown_model"
+            lines.append(message(key, model=name, like=close[0] if close else ""))
+    return lines
+
+
+def _has_own(settings: Settings) -> bool:
+    return any(folder != PACKAGE_FIXTURES for folder in settings.fixture_dirs)
+
+
+def _announce(settings: Settings, banner: bool, library: FixtureLibrary | None = None) -> None:
     if settings.mode == "live" and not settings.has_api_key:
         raise ConfigError(message("mode.no_key"))
     if banner:
         print(mode_banner(settings))
+        for warning in model_warnings(settings):
+            print(warning)
+        for skipped in library.skipped if library is not None else ():
+            print(message("mode.skipped_fixture", reason=skipped.reason))

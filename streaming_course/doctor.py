@@ -6,16 +6,20 @@
     ...
     no problems found
 
-It reports whether a key was found, never the key.
+It reports whether a key was found, never the key. It also says whether the browser will find
+a Japanese font for the Japanese edition (the plots bundle their own), and a note if not.
 """
 
 from __future__ import annotations
 
 import platform
+import shutil
+import subprocess
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 from .bedrock import bedrock_status
-from .client import mode_banner
+from .client import mode_banner, model_warnings
 from .config import ConfigError, load_settings
 from .i18n import display_width, message, pad
 from .replay.fixture import FixtureError
@@ -23,10 +27,11 @@ from .replay.library import FixtureLibrary
 from .replay.sources import all_outdated_fixtures
 
 MINIMUM_JUPYTERLAB = (4, 3, 6)  # 4.3.0–4.3.5 overwrote line starts of text streamed with end=""
+FontLister = Callable[[], "list[str] | None"]  # font families for Japanese; None: cannot tell
 
 
-def run() -> int:
-    """Print the report; exit code 1 when a problem was found."""
+def run(font_lister: FontLister | None = None) -> int:
+    """Print the report; exit code 1 when a problem was found (a missing font is only a note)."""
     problems: list[str] = []
     rows = [("Python", platform.python_version())]
     for package in ("anthropic", "httpx2", "jupyterlab", "ipywidgets", "ipykernel"):
@@ -52,6 +57,7 @@ def run() -> int:
         ]
         if settings.mode == "live" and not settings.has_api_key:
             problems.append(message("mode.no_key"))
+        problems += model_warnings(settings)  # a typo in a model name fails only when live
         rows.append((message("doctor.fixtures"), _fixture_count(settings.fixture_dirs, problems)))
         rows.append((message("doctor.banner"), mode_banner(settings) if not problems else "-"))
     rows += bedrock_status()
@@ -62,6 +68,8 @@ def run() -> int:
         stale = []
     if stale:
         problems.append(message("doctor.stale_fixtures", count=len(stale)))
+    font, font_warning = japanese_font_status(lister=font_lister or japanese_fonts)
+    rows.append((message("doctor_fonts.label"), font))
 
     width = max(display_width(name) for name, _ in rows)
     for name, value in rows:
@@ -71,7 +79,47 @@ def run() -> int:
         print(message("doctor.problem", problem=problem))
     if not problems:
         print(message("doctor.no_problems"))
+    if font_warning:
+        print(message("doctor_fonts.note", warning=font_warning))
     return 1 if problems else 0
+
+
+def japanese_font_status(
+    system: str | None = None, lister: FontLister | None = None
+) -> tuple[str, str | None]:
+    """(what the report shows, a warning or None) for the browser's Japanese text.
+
+    macOS and Windows ship Japanese fonts; elsewhere fontconfig is asked.
+
+    >>> japanese_font_status("Linux", lister=lambda: ["Noto Sans CJK JP"])
+    ('Noto Sans CJK JP', None)
+    """
+    system = system or platform.system()
+    if system in ("Darwin", "Windows"):
+        name = "macOS" if system == "Darwin" else system
+        return message("doctor_fonts.builtin", system=name), None
+    fonts = (lister or japanese_fonts)()
+    if fonts is None:
+        return message("doctor_fonts.unchecked"), None
+    if not fonts:
+        return message("doctor_fonts.none"), message("doctor_fonts.warning")
+    return ", ".join(fonts[:2]) + (f" (+{len(fonts) - 2})" if len(fonts) > 2 else ""), None
+
+
+def japanese_fonts() -> list[str] | None:
+    """Font families fontconfig has for Japanese (`fc-list :lang=ja`); None without fc-list."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        listed = subprocess.run(
+            [fc_list, ":lang=ja", "family"], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return sorted(
+        {line.split(",")[0].strip() for line in listed.stdout.splitlines() if line.strip()}
+    )
 
 
 def _yes_no(value: bool) -> str:
@@ -79,11 +127,9 @@ def _yes_no(value: bool) -> str:
 
 
 def _fixture_count(folders: tuple, problems: list[str]) -> str:
-    try:
-        library = FixtureLibrary.from_dirs(folders)
-    except FixtureError as error:
-        problems.append(str(error))
-        return "unreadable"
+    library = FixtureLibrary.from_dirs(folders)
+    for skipped in library.skipped:
+        problems.append(message("mode.skipped_fixture", reason=skipped.reason))
     return str(len(library.fixtures))
 
 

@@ -8,7 +8,9 @@ from ``client.messages.create(..., stream=True)``, the `MessageStream` inside
 - at the end, a `StreamOutcome`: the message (final, or partial), its text and usage,
   and how the stream ended — ``complete``, ``error_event`` (the API sent ``event: error``),
   ``dropped`` (the connection broke), ``truncated`` (the body ended without
-  ``message_stop``, which the SDK does not report) or ``stopped`` (you stopped reading).
+  ``message_stop``, which the SDK does not report), ``malformed`` (an event that cannot be
+  read: bad JSON, a delta for a block that never started, a field of the wrong type) or
+  ``stopped`` (you stopped reading).
 
 Errors of the stream itself are caught and kept in the outcome; anything else is raised.
 A raw stream keeps no message, so `MessageBuilder` builds it from the raw events.
@@ -26,7 +28,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import anthropic
 import httpx2
@@ -37,22 +39,26 @@ from anthropic.lib.streaming import (
     MessageStreamManager,
 )
 from anthropic.types import Message, RawMessageStreamEvent, Usage
-from jiter import from_json  # the SDK's own JSON parser: it also reads unfinished JSON
 
+from .accumulate import MessageBuilder, StreamMalformed, field_of
 from .i18n import message as localized
+from .redact import redact
 
 AnyStream = anthropic.Stream[RawMessageStreamEvent] | MessageStream[Any]
 """A stream read with `for`: from ``create(stream=True)``, or inside ``messages.stream()``."""
 AnyAsyncStream = anthropic.AsyncStream[RawMessageStreamEvent] | AsyncMessageStream[Any]
 """A stream read with `async for`: the same, from an `AsyncAnthropic` client."""
 
-Ending = Literal["complete", "error_event", "dropped", "truncated", "stopped"]
+Ending = Literal["complete", "error_event", "dropped", "truncated", "malformed", "stopped"]
 
 DERIVED_TYPES = frozenset({"text", "thinking", "signature", "input_json", "citation"})
 """Events `messages.stream()` adds after a raw delta, repeating it with a snapshot."""
 
 STREAM_FAILURES = (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError)
 """What a stream raises mid-way: an `event: error`, or a broken connection."""
+
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError)
+"""What the SDK raises on an event it cannot read: bad JSON, an unknown block, a wrong type."""
 
 STOPS = (GeneratorExit, KeyboardInterrupt, asyncio.CancelledError)
 """How a caller stops reading early: leaving the loop, Ctrl-C / Stop, cancelling a task."""
@@ -101,6 +107,7 @@ class StreamOutcome:
     message: Message | None  # the final message, or the partial one (None before message_start)
     text: str  # the reply's text as it arrived
     error: BaseException | None  # what ended it early (None when complete or stopped)
+    usage_at_start: Usage | None = None  # as message_start gave it (None: not a stream)
 
     def __repr__(self) -> str:  # short: a notebook shows it after the printed reply
         text = self.text if len(self.text) <= 40 else self.text[:39] + "…"
@@ -140,10 +147,12 @@ class StreamOutcome:
         chars = len(self.text)
         if self.ending == "error_event":
             error_type = getattr(self.error, "type", None) or "error"
-            detail = getattr(self.error, "api_message", None) or str(self.error)
+            detail = redact(getattr(self.error, "api_message", None) or str(self.error))
             return localized("events.error_event", chars=chars, type=error_type, detail=detail)
         if self.ending == "dropped":
             return localized("events.dropped", chars=chars, error=type(self.error).__name__)
+        if self.ending == "malformed":
+            return localized("events.malformed", chars=chars, detail=redact(str(self.error)))
         if self.ending in ("truncated", "stopped"):
             return localized(f"events.{self.ending}", chars=chars)
         return localized("events.complete", stop_reason=self.stop_reason)
@@ -202,6 +211,10 @@ class EventReader:
                 yield reading.take(sdk_event)
         except STREAM_FAILURES as error:
             reading.fail(error)
+        except UNREADABLE as error:
+            if not _unreadable_event(error):
+                raise
+            reading.fail(StreamMalformed.of(error))
         except STOPS:
             reading.stop()
             self.stream.close()
@@ -230,6 +243,10 @@ class AsyncEventReader:
                 yield reading.take(sdk_event)
         except STREAM_FAILURES as error:
             reading.fail(error)
+        except UNREADABLE as error:
+            if not _unreadable_event(error):
+                raise
+            reading.fail(StreamMalformed.of(error))
         except STOPS:
             reading.stop()
             await self.stream.close()
@@ -249,28 +266,37 @@ class _Reading:
         self.texts: list[str] = []
         self.block_index: int | None = None
         self.saw_message_stop = False
+        self.usage_at_start: Usage | None = None
         self.ending: Ending | None = None
         self.error: BaseException | None = None
 
     def take(self, sdk_event: Any) -> StreamEvent:
         """Note one SDK event and return its `StreamEvent`."""
         at = time.perf_counter() - self.started
-        kind = sdk_event.type
+        kind = field_of(sdk_event, "type", str, "an event")
         index = getattr(sdk_event, "index", None)
         delta_type = None
         text = ""
         if kind == "content_block_delta":
-            delta_type = sdk_event.delta.type
+            delta = field_of(sdk_event, "delta", object, kind)
+            delta_type = field_of(delta, "type", str, "a delta")
             self.block_index = index
             if delta_type == "text_delta":
-                text = sdk_event.delta.text
-                self.texts.append(text)
+                text = field_of(delta, "text", str, delta_type)
         elif kind in DERIVED_TYPES:
             index = self.block_index
+        elif kind == "message_start":
+            usage = getattr(field_of(sdk_event, "message", object, kind), "usage", None)
+            self.usage_at_start = usage.model_copy() if isinstance(usage, Usage) else None
         elif kind == "message_stop":
             self.saw_message_stop = True
         if self.builder is not None:
-            self.builder.add(sdk_event)
+            try:
+                self.builder.add(sdk_event)
+            except UNREADABLE as error:  # only the event's shape can make building fail
+                raise StreamMalformed.of(error) from error
+        if text:
+            self.texts.append(text)  # only once the event was read whole
         return StreamEvent(at, kind, index, delta_type, text, sdk_event)
 
     def finish(self) -> None:
@@ -282,7 +308,12 @@ class _Reading:
             self.error = StreamTruncated(localized("events.truncated", chars=len(self.text())))
 
     def fail(self, error: BaseException) -> None:
-        self.ending = "error_event" if isinstance(error, anthropic.APIStatusError) else "dropped"
+        if isinstance(error, StreamMalformed):
+            self.ending = "malformed"
+        elif isinstance(error, anthropic.APIStatusError):
+            self.ending = "error_event"
+        else:
+            self.ending = "dropped"
         self.error = error
 
     def stop(self) -> None:
@@ -293,82 +324,24 @@ class _Reading:
 
     def outcome(self) -> StreamOutcome:
         message = self.builder.message() if self.builder else _snapshot(self.stream)
-        return StreamOutcome(self.ending or "stopped", message, self.text(), self.error)
+        ending = self.ending or "stopped"
+        return StreamOutcome(ending, message, self.text(), self.error, self.usage_at_start)
 
 
-class MessageBuilder:
-    """Build the `Message` that raw events describe, as `messages.stream()` does for you.
+def _unreadable_event(error: BaseException) -> bool:
+    """True when `error` means an event could not be read: we or the SDK raised it on one.
 
-    A raw stream from ``create(stream=True)`` keeps no message: add its events one by one,
-    and ask for the message so far at any time (`stop_reason` is None until the end).
-
-    >>> builder = MessageBuilder()
-    >>> for event in client.messages.create(**request, stream=True):  # doctest: +SKIP
-    ...     builder.add(event)
-    >>> builder.message().content[0].text                              # doctest: +SKIP
-    'Hello! How can I help?'
+    A bug elsewhere (a generator of your own that raises) is not swallowed.
     """
-
-    PIECES: ClassVar[dict[str, str]] = {
-        "text_delta": "text",
-        "thinking_delta": "thinking",
-        "input_json_delta": "partial_json",
-    }
-    """The deltas that carry a piece of their block, and the field the piece is in."""
-
-    def __init__(self) -> None:
-        self._message: dict[str, Any] | None = None
-        self._pieces: dict[int, list[str]] = {}  # each block's text, thinking or JSON pieces
-
-    def add(self, event: Any) -> None:
-        """Take one raw event into the message (events before message_start are ignored)."""
-        kind = event.type
-        if kind == "message_start":
-            self._message = event.message.to_dict()
-        elif self._message is None:
-            return
-        elif kind == "content_block_delta":
-            self._add_delta(event.index, event.delta)
-        elif kind == "content_block_start":
-            self._message["content"].append(event.content_block.to_dict())
-            self._pieces[event.index] = []
-        elif kind == "message_delta":
-            # Usage counts are running totals: each one replaces the one before.
-            self._message.update(event.delta.to_dict())
-            self._message["usage"].update(event.usage.to_dict(exclude_none=True))
-
-    def _add_delta(self, index: int, delta: Any) -> None:
-        field = self.PIECES.get(delta.type)
-        if field is not None:
-            self._pieces[index].append(getattr(delta, field))
-            return
-        assert self._message is not None
-        block = self._message["content"][index]
-        if delta.type == "signature_delta":
-            block["signature"] = delta.signature
-        elif delta.type == "citations_delta":
-            block["citations"] = [*(block.get("citations") or []), delta.citation.to_dict()]
-
-    def message(self) -> Message | None:
-        """The message so far, or None if message_start has not come yet."""
-        if self._message is None:
-            return None
-        content = [
-            _with_pieces(block, self._pieces.get(index, []))
-            for index, block in enumerate(self._message["content"])
-        ]
-        return Message.model_construct(**{**self._message, "content": content})
-
-
-def _with_pieces(block: dict[str, Any], pieces: list[str]) -> dict[str, Any]:
-    """`block` with the pieces its deltas carried put in place."""
-    if not pieces:
-        return block
-    joined = "".join(pieces)
-    if block["type"] in ("text", "thinking"):
-        field = block["type"]
-        return {**block, field: block.get(field, "") + joined}
-    return {**block, "input": from_json(joined.encode(), partial_mode=True)}
+    if isinstance(error, StreamMalformed):
+        return True
+    frame = error.__traceback__
+    while frame is not None:
+        module = frame.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in ("anthropic", "jiter", "pydantic"):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def _keeps_snapshot(stream: Any) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import anthropic
 import httpx2
 import pytest
@@ -45,7 +47,7 @@ def test_the_model_is_ignored_unless_strict():
     library = _library(synthesize(_request("Hi"), [TextBlock("Hello!")]))
     other_model = _request("Hi", model="claude-sonnet-5-5")
     assert _text(_client(library, strict=False), other_model) == "Hello!"
-    with pytest.raises(ReplayMiss, match="differs in model"):
+    with pytest.raises(ReplayMiss, match="differs in the model"):
         library.find(other_model, strict=True)
 
 
@@ -75,7 +77,35 @@ def test_a_strict_miss_names_the_closest_fixtures():
     message = str(caught.value)
     assert "No replay fixture matches" in message
     assert message.index("f0") < message.index("f1")  # closest first
-    assert "differs in messages" in message
+    assert "differs in your message" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"system": "Answer like a pirate."}, "the system prompt differs"),
+        (
+            {
+                "messages": [
+                    {"role": "user", "content": "Earlier question"},
+                    {"role": "assistant", "content": "Earlier answer"},
+                    {"role": "user", "content": "Write a haiku about rain"},
+                ]
+            },
+            "the history differs",
+        ),
+    ],
+)
+def test_a_miss_names_what_differs_even_with_max_tokens_16(change, words):
+    recorded = _request("Write a haiku about rain", system="Be brief.")
+    library = _library(synthesize(recorded, [TextBlock("Rain on the tin roof...")]))
+    transport = ReplayTransport(
+        library, speed=0, strict=False, fallback=partial(fallback_fixture, library=library)
+    )
+    client = anthropic.Anthropic(api_key="x", http_client=httpx2.Client(transport=transport))
+    text = _text(client, {**recorded, "max_tokens": 16, **change})
+    assert text.startswith("Replay: no recording;")
+    assert words in text
 
 
 def test_a_default_miss_gets_a_labelled_fallback_reply():

@@ -13,7 +13,7 @@ It works on a stream (read to its end, without printing the text) and on a finis
 
 from __future__ import annotations
 
-from anthropic.types import Message
+from anthropic.types import Message, Usage
 
 from ..events import AnyAsyncStream, AnyStream, StreamEvent, StreamOutcome
 from ..i18n import message
@@ -50,13 +50,14 @@ def usage_lines(outcome: StreamOutcome, prices: Prices) -> list[str]:
     usage = outcome.usage
     if usage is None:
         return [message("printers.usage_none")]
-    lines = [
-        message("printers.usage_input", count=usage.input_tokens),
-        message("printers.usage_output", count=usage.output_tokens),
-    ]
+    lines = [_input_line(usage, outcome.usage_at_start), _output_line(usage, outcome)]
     written, read = usage.cache_creation_input_tokens, usage.cache_read_input_tokens
     if written is not None or read is not None:
         lines.append(message("printers.usage_cache", written=written or 0, read=read or 0))
+    tools = usage.server_tool_use
+    if tools is not None:
+        searches, fetches = tools.web_search_requests, tools.web_fetch_requests
+        lines.append(message("printers.usage_server_tools", searches=searches, fetches=fetches))
     lines.append(message("printers.usage_stop", reason=outcome.stop_reason or "—"))
     assert outcome.message is not None
     model = outcome.message.model
@@ -72,6 +73,23 @@ def usage_lines(outcome: StreamOutcome, prices: Prices) -> list[str]:
             )
         )
     return lines
+
+
+def _input_line(usage: Usage, at_start: Usage | None) -> str:
+    """Input tokens, and where the figure came from (a stream may update it at the end)."""
+    if at_start is None:  # a whole Message: no stream events to name
+        return message("printers.usage_input_plain", count=usage.input_tokens)
+    if usage.input_tokens != at_start.input_tokens:
+        return message(
+            "printers.usage_input_updated", count=usage.input_tokens, start=at_start.input_tokens
+        )
+    return message("printers.usage_input", count=usage.input_tokens)
+
+
+def _output_line(usage: Usage, outcome: StreamOutcome) -> str:
+    if outcome.usage_at_start is None:
+        return message("printers.usage_output_plain", count=usage.output_tokens)
+    return message("printers.usage_output", count=usage.output_tokens)
 
 
 class UsagePrinter:
@@ -93,9 +111,11 @@ def print_usage(
 ) -> StreamOutcome:
     """Print the token usage of a stream or a finished `Message`; return the outcome.
 
-    Input tokens come from ``message_start``. Output tokens come from the last
-    ``message_delta``: its ``usage.output_tokens`` is the running total so far, not the
-    tokens since the previous delta, so adding the values up would count tokens twice.
+    Input tokens come from ``message_start``, unless the final ``message_delta`` resends
+    them (server tools and compaction do): the later figure wins, and the line says so.
+    Output tokens come from the last ``message_delta``: its ``usage.output_tokens`` is the
+    running total so far, not the tokens since the previous delta, so adding the values up
+    would count tokens twice.
     Cache tokens are shown but not priced (they have their own prices).
     `prices` defaults to `PRICES`.
 

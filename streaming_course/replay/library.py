@@ -7,6 +7,11 @@ fixtures match (the same prompt on a small and a large model), the one recorded 
 request's model wins. With ``strict=True`` (the tests) the model must match too, and a
 miss is an error that names the closest fixtures.
 
+Folders are searched in order: a recording of yours (``STREAMING_COURSE_FIXTURES``) for
+the same request as a shipped one replaces it. Files are parsed once per process, and again
+when they change; a file that cannot be read is skipped and listed in `skipped`, so one bad
+recording never stops the course.
+
     >>> library = FixtureLibrary.from_dirs([Path("streaming_course/fixtures")])  # doctest: +SKIP
     >>> library.find({"messages": [...], "max_tokens": 64, "stream": True})      # doctest: +SKIP
     Fixture(...)
@@ -17,22 +22,15 @@ from __future__ import annotations
 import difflib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fixture import Fixture, load_fixture
+from ..i18n import message
+from .fixture import Fixture, FixtureError, load_fixture
+from .matching import differing_fields, in_words, match_key
 
-MATCHED_FIELDS = (
-    "messages",
-    "system",
-    "max_tokens",
-    "tools",
-    "tool_choice",
-    "thinking",
-    "stop_sequences",
-    "stream",
-)
 FIXTURE_SUFFIXES = (".sse", ".http")
 
 
@@ -51,39 +49,54 @@ def fixture_paths(folders: Iterable[Path], suffixes: tuple[str, ...]) -> list[Pa
     ]
 
 
-def match_key(request: dict[str, Any]) -> str:
-    """A canonical string of the fields that decide the reply (the model is not one)."""
-    fields = {name: request[name] for name in MATCHED_FIELDS if name in request}
-    fields["stream"] = bool(fields.get("stream", False))
-    if "messages" in fields:
-        fields["messages"] = [_normalize_message(message) for message in fields["messages"]]
-    if isinstance(fields.get("system"), str):
-        fields["system"] = [{"type": "text", "text": fields["system"]}]
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False)
+@dataclass(frozen=True)
+class SkippedFile:
+    """A recording that could not be read, and why (one line naming the file and line)."""
 
-
-def _normalize_message(message: dict[str, Any]) -> dict[str, Any]:
-    """`"content": "hi"` and `"content": [{"type": "text", "text": "hi"}]` mean the same."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return {**message, "content": [{"type": "text", "text": content}]}
-    return message
+    path: Path
+    reason: str
 
 
 class FixtureLibrary:
-    """All fixtures found in some folders, indexed by `match_key`."""
+    """All fixtures found in some folders, indexed by `match_key`.
 
-    def __init__(self, fixtures: Iterable[Fixture]) -> None:
+    `ranks` gives each fixture's folder (0 = searched first): of the fixtures recorded for
+    one request, only those of the first folder that has any are served.
+    """
+
+    def __init__(
+        self,
+        fixtures: Iterable[Fixture],
+        skipped: Iterable[SkippedFile] = (),
+        ranks: Sequence[int] | None = None,
+    ) -> None:
         self.fixtures = list(fixtures)
-        self._by_key: dict[str, list[Fixture]] = defaultdict(list)
-        for fixture in self.fixtures:
-            self._by_key[match_key(fixture.request)].append(fixture)
+        self.skipped = list(skipped)
+        self._by_key: dict[str, list[Fixture]] = {}
+        best_rank: dict[str, int] = {}
+        for fixture, rank in zip(self.fixtures, ranks or [0] * len(self.fixtures), strict=True):
+            key = _key_of(fixture)
+            if key not in best_rank or rank < best_rank[key]:
+                best_rank[key], self._by_key[key] = rank, [fixture]
+            elif rank == best_rank[key]:
+                self._by_key[key].append(fixture)
         self._served: dict[int, int] = defaultdict(int)
 
     @classmethod
     def from_dirs(cls, folders: Iterable[Path]) -> FixtureLibrary:
-        """Load every `*.sse` and `*.http` file below the folders (earlier folders win ties)."""
-        return cls(load_fixture(path) for path in fixture_paths(folders, FIXTURE_SUFFIXES))
+        """Every `*.sse` and `*.http` file below the folders; unreadable files are skipped."""
+        fixtures: list[Fixture] = []
+        ranks: list[int] = []
+        skipped: list[SkippedFile] = []
+        for rank, folder in enumerate(folders):
+            for path in fixture_paths([folder], FIXTURE_SUFFIXES):
+                loaded = load_fixture_cached(path)
+                if isinstance(loaded, SkippedFile):
+                    skipped.append(loaded)
+                else:
+                    fixtures.append(loaded)
+                    ranks.append(rank)
+        return cls(fixtures, skipped, ranks)
 
     def find(self, request: dict[str, Any], strict: bool = False) -> Fixture | None:
         """The fixture to serve for `request`, or None (strict: raise `ReplayMiss`).
@@ -117,22 +130,60 @@ class FixtureLibrary:
     def describe_miss(self, request: dict[str, Any]) -> str:
         """One line: no recording matches, and which come closest and how they differ."""
         nearest = [
-            f"{fixture.name} ({score:.0%} alike; "
-            f"differs in {_differences(request, fixture.request)})"
+            message(
+                "miss.nearest",
+                name=fixture.name,
+                alike=f"{score:.0%}",
+                fields=in_words(differing_fields(request, fixture.request)),
+            )
             for score, fixture in self.nearest(request)
         ]
-        closest = "; ".join(nearest) if nearest else "there are no fixtures at all"
-        return (
-            "No replay fixture matches this request (strict replay). "
-            f"Closest: {closest}. Record one with `streaming-course record`."
-        )
+        closest = "; ".join(nearest) if nearest else message("miss.no_fixtures")
+        return message("miss.strict", closest=closest)
+
+    def closest(self, request: dict[str, Any]) -> tuple[Fixture, list[str]] | None:
+        """The recording most like `request`, and the fields in which they differ."""
+        nearest = self.nearest(request, count=1)
+        if not nearest:
+            return None
+        fixture = nearest[0][1]
+        return fixture, differing_fields(request, fixture.request)
+
+
+_parsed: dict[Path, tuple[tuple[int, int], Fixture | SkippedFile, str]] = {}
+"""Each file read so far: its (mtime, size) when read, what it gave, and its match key."""
+
+
+def load_fixture_cached(path: Path) -> Fixture | SkippedFile:
+    """`load_fixture`, parsed once per process and again when the file changes.
+
+    A file that cannot be read gives a `SkippedFile` instead of raising. The fixture is
+    shared by every library that reads the file: treat it as read-only.
+    """
+    try:
+        stat = path.stat()
+    except OSError as error:
+        return SkippedFile(path, f"{path}: cannot be read ({error.strerror}).")
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _parsed.get(path)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    try:
+        fixture = load_fixture(path)
+    except FixtureError as error:
+        _parsed[path] = (version, SkippedFile(path, str(error)), "")
+    else:
+        _parsed[path] = (version, fixture, match_key(fixture.request))
+    return _parsed[path][1]
+
+
+def _key_of(fixture: Fixture) -> str:
+    """`match_key` of the fixture's request (read from the cache for files read once)."""
+    cached = _parsed.get(fixture.path) if fixture.path is not None else None
+    if cached is not None and cached[1] is fixture:
+        return cached[2]
+    return match_key(fixture.request)
 
 
 def _comparable(request: dict[str, Any]) -> str:
     return json.dumps({**json.loads(match_key(request)), "model": request.get("model")})
-
-
-def _differences(wanted: dict[str, Any], recorded: dict[str, Any]) -> str:
-    a, b = json.loads(_comparable(wanted)), json.loads(_comparable(recorded))
-    differing = [name for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
-    return ", ".join(differing) or "nothing"

@@ -18,17 +18,24 @@ import codecs
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
+
+from ..redact import redact
+from .fixture import sse_lines
 
 WIRE_EXTENSION = "streaming_course.wire"
 
 
 @dataclass(frozen=True)
 class WireLine:
-    """One line of a response body (without its line ending), `at` seconds after the request."""
+    """One line of a response body (without its line ending), `at` seconds after the request.
+
+    Lines end at CRLF, CR or LF, as an SSE reader splits them.
+    """
 
     at: float
     text: str
@@ -70,14 +77,16 @@ class WireTap(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
-        response = self.inner.handle_request(request)  # type: ignore[union-attr]
+        with _redacted_errors():
+            response = self.inner.handle_request(request)  # type: ignore[union-attr]
         record = self._record(request, response, started)
         response.stream = _TappedBody(response.stream, record)
         return response
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
-        response = await self.inner.handle_async_request(request)  # type: ignore[union-attr]
+        with _redacted_errors():
+            response = await self.inner.handle_async_request(request)  # type: ignore[union-attr]
         record = self._record(request, response, started)
         response.stream = _TappedBody(response.stream, record)
         return response
@@ -99,6 +108,18 @@ class WireTap(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()  # type: ignore[union-attr]
+
+
+@contextmanager
+def _redacted_errors() -> Iterator[None]:
+    """Re-raise a protocol error without the header value it quotes (it can hold the key)."""
+    try:
+        yield
+    except httpx2.LocalProtocolError as error:
+        cleaned = redact(str(error))
+        if cleaned == str(error):
+            raise
+        raise httpx2.LocalProtocolError(cleaned) from None
 
 
 class _TappedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
@@ -133,16 +154,20 @@ class _TappedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
             self._finish()
 
     def _note(self, chunk: bytes) -> None:
-        self._pending += self._decoder.decode(chunk)
-        *complete, self._pending = self._pending.split("\n")
+        text = self._pending + self._decoder.decode(chunk)
+        # A CR at the end may be the first half of a CRLF: keep it until the next chunk.
+        held = "\r" if text.endswith("\r") else ""
+        *complete, rest = sse_lines(text.removesuffix("\r"))
+        self._pending = rest + held
         for line in complete:
-            self.record.add(line.removesuffix("\r"))
+            self.record.add(line)
 
     def _finish(self) -> None:
-        self._pending += self._decoder.decode(b"", final=True)
-        if self._pending:
-            self.record.add(self._pending.removesuffix("\r"))
-            self._pending = ""
+        text = self._pending + self._decoder.decode(b"", final=True)
+        self._pending = ""
+        *complete, rest = sse_lines(text)
+        for line in [*complete, rest] if rest else complete:
+            self.record.add(line)
         if self.record.finished_at is None:
             self.record.finished_at = time.monotonic() - self.record.started
 
