@@ -9,6 +9,7 @@ Variables (all optional):
 
 =================================  =========================================================
 ``ANTHROPIC_API_KEY``              your key; its presence switches ``auto`` mode to live
+                                   (checked: no spaces, quotes or unusual characters)
 ``STREAMING_COURSE_MODE``          ``auto`` (default), ``live`` or ``replay``
 ``STREAMING_COURSE_MODEL``         the model the lessons use
 ``STREAMING_COURSE_LARGE_MODEL``   the large model of the time-to-first-token lesson
@@ -23,15 +24,17 @@ Variables (all optional):
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from dotenv import find_dotenv, load_dotenv
+from dotenv import dotenv_values, find_dotenv, load_dotenv
 
 DEFAULT_MODEL = "claude-haiku-5-5"
 DEFAULT_LARGE_MODEL = "claude-opus-5-5"
 MODES = ("auto", "live", "replay")
 LANGUAGES = ("en", "ja")
+NOTEBOOK_FOLDERS = ("notebooks", "my-notebooks")  # the shipped lessons, a learner's working copy
 PACKAGE_FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -68,7 +71,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             load_dotenv(dotenv_path, override=False)
         environ = dict(os.environ)
 
-    has_key = bool(environ.get("ANTHROPIC_API_KEY", "").strip())
+    has_key = _checked_key(environ.get("ANTHROPIC_API_KEY", ""), dotenv_path)
     return Settings(
         mode=_resolve_mode(environ.get("STREAMING_COURSE_MODE", "auto"), has_key),
         model=environ.get("STREAMING_COURSE_MODEL", "").strip() or DEFAULT_MODEL,
@@ -80,6 +83,69 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         has_api_key=has_key,
         dotenv_path=dotenv_path,
     )
+
+
+def check_api_key(raw: str, source: str = "the environment") -> bool:
+    """True if a key is set; a key that cannot go into an HTTP header is refused.
+
+    A space, a quote or a line break copied with the key would make every request fail
+    (the key travels in a header), and the error would quote the header, key and all. So
+    the key is checked here, once, and the error names what is wrong, never the key.
+
+    >>> check_api_key(""), check_api_key("sk-ant-" + "x" * 20)
+    (False, True)
+    >>> try:
+    ...     check_api_key("sk-ant-" + "x" * 20 + " ")
+    ... except ConfigError as error:
+    ...     print(str(error)[:57])
+    ANTHROPIC_API_KEY (in the environment) ends with a space:
+    """
+    if not raw.strip():
+        return False
+    name = f"ANTHROPIC_API_KEY (in {source})"
+    fix = (
+        "remove it, and any quotes around the key, so the line reads "
+        "ANTHROPIC_API_KEY=sk-ant-..., then restart the kernel or the command."
+    )
+    for end, char in (("starts", raw[0]), ("ends", raw[-1])):
+        if char.isspace() or char in "\"'`":
+            what = "a quote" if char in "\"'`" else _describe(char)
+            raise ConfigError(f"{name} {end} with {what}: {fix}")
+    for position, char in enumerate(raw, start=1):
+        if char.isspace() or not char.isascii() or not char.isprintable():
+            raise ConfigError(
+                f"{name} has {_describe(char)} at character {position}: a key is one line of "
+                "plain letters, digits and dashes. Copy it again from the Anthropic Console "
+                "(as plain text), then restart the kernel or the command."
+            )
+    return True
+
+
+def _describe(char: str) -> str:
+    """A character named without showing it: ``a space``, ``a line break``, ``U+00A0 (...)``."""
+    if char == " ":
+        return "a space"
+    if char in "\r\n":
+        return "a line break"
+    if char == "\t":
+        return "a tab"
+    name = unicodedata.name(char, "a control character").lower()
+    return f"U+{ord(char):04X} ({name})"
+
+
+def _checked_key(raw: str, dotenv_path: Path | None) -> bool:
+    """`check_api_key`, whose error names the file the key came from (read only then)."""
+    try:
+        return check_api_key(raw)
+    except ConfigError:
+        return check_api_key(raw, _key_source(dotenv_path))
+
+
+def _key_source(dotenv_path: Path | None) -> str:
+    """Where the key came from, for error messages: the `.env` file, or the environment."""
+    if dotenv_path is not None and dotenv_values(dotenv_path).get("ANTHROPIC_API_KEY"):
+        return str(dotenv_path.name)
+    return "the environment"
 
 
 def _resolve_mode(raw: str, has_key: bool) -> str:
@@ -110,7 +176,8 @@ def _fixture_dirs(raw: str) -> tuple[Path, ...]:
 
 
 def detect_language(raw: str | None = None) -> str:
-    """The language of an explicit setting, else of the `notebooks/<lang>/` folder we run in.
+    """The language of an explicit setting, else of the folder we run in: `notebooks/<lang>/`,
+    or a learner's working copy `my-notebooks/<lang>/`.
 
     >>> detect_language("ja")
     'ja'
@@ -122,6 +189,6 @@ def detect_language(raw: str | None = None) -> str:
         return language if language in LANGUAGES else "en"
     cwd = Path.cwd()
     for folder in (cwd, *cwd.parents):
-        if folder.parent.name == "notebooks" and folder.name in LANGUAGES:
+        if folder.parent.name in NOTEBOOK_FOLDERS and folder.name in LANGUAGES:
             return folder.name
     return "en"

@@ -5,6 +5,9 @@
     >>> turn.complete, [m["role"] for m in conversation.messages]       # doctest: +SKIP
     (True, ['user', 'assistant'])
 
+Pass `on_silence` to hear when nothing has arrived for `silence_after` seconds (a stall):
+the front end says so (see `streaming_course.silence`).
+
 `messages` is always a valid request history: it starts with a user message and the roles
 alternate. A turn that does not complete (an error, a dropped connection, Stop) leaves the
 history as it was, or, with ``keep_partial=True``, adds the question with the partial reply.
@@ -30,17 +33,21 @@ from .events import (
     aread_events,
     read_events,
 )
+from .failures import RETRIED_STATUSES, describe_failure
 from .i18n import message
+from .redact import error_line, redact
+from .replay.tap import wire_of
+from .silence import SILENCE_AFTER, AsyncSilenceWatch, SilenceCallback, SilenceWatch
 
-TurnEnding = Literal["complete", "error_event", "dropped", "truncated", "stopped", "failed"]
+TurnEnding = Literal[
+    "complete", "error_event", "dropped", "truncated", "malformed", "stopped", "failed"
+]
 """How a turn ended: a stream's ending (see `events`), or "failed" when the request itself
-was refused (an HTTP error, no connection) before any reply began."""
+was refused (an HTTP error, no connection) before any reply began, or something unexpected
+broke the turn (its partial reply is kept)."""
 
 REQUEST_FAILURES = (anthropic.APIStatusError, anthropic.APIConnectionError)
 """What `messages.create()` raises when the API refuses a request or cannot be reached."""
-
-RETRIED_STATUSES = frozenset({408, 409, 429})
-"""Statuses the SDK retries (with every status from 500 up) before it raises."""
 
 TextCallback = Callable[[str], None]
 """Receives each piece of the reply's text as it arrives."""
@@ -71,6 +78,18 @@ class Turn:
     def complete(self) -> bool:
         """True when the whole reply arrived."""
         return self.ending == "complete"
+
+    @property
+    def retry_may_help(self) -> bool:
+        """True when asking again may help: the reply broke on the way, or the API was busy.
+
+        >>> Turn("Hi", "Hel", "dropped", "", in_history=False).retry_may_help
+        True
+        """
+        if self.complete or self.ending == "stopped":
+            return False
+        status = getattr(self.error, "status_code", None)
+        return status is None or status == 200 or status in RETRIED_STATUSES or status >= 500
 
     def figures(self) -> str:
         """One line of measurements: first token, speed, tokens, stop reason.
@@ -109,7 +128,7 @@ class Turn:
         """The turn as plain data (the error as its type and message)."""
         data = {each.name: getattr(self, each.name) for each in fields(self)}
         if self.error is not None:
-            data["error"] = f"{type(self.error).__name__}: {self.error}"
+            data["error"] = error_line(self.error)  # one line, keys and header values hidden
         return data
 
 
@@ -130,6 +149,7 @@ class Conversation:
     system: str | None = None
     max_tokens: int = 1024
     keep_partial: bool = False  # keep an incomplete reply in the history, with its question
+    silence_after: float = SILENCE_AFTER  # seconds with nothing arriving before `on_silence`
     turns: list[Turn] = field(default_factory=list)
     _history: list[dict[str, str]] = field(default_factory=list, init=False, repr=False)
 
@@ -138,52 +158,80 @@ class Conversation:
         """A copy of the history sent with the next question: user and assistant, alternating."""
         return [dict(entry) for entry in self._history]
 
-    async def stream_reply(self, question: str, on_text: TextCallback | None = None) -> Turn:
+    async def stream_reply(
+        self,
+        question: str,
+        on_text: TextCallback | None = None,
+        on_silence: SilenceCallback | None = None,
+    ) -> Turn:
         """Ask `question` and stream the reply, passing each piece of text to `on_text`.
 
         Cancel the task running it to stop the reply: the turn is recorded as stopped
-        (see `turns`) and the cancellation goes on.
+        (see `turns`) and the cancellation goes on. `on_silence(seconds)` is called (in
+        the event loop) when nothing has arrived for `silence_after` seconds.
         """
         self._check_client(anthropic.AsyncAnthropic)
         progress = _Progress(question, on_text)
+        watch = AsyncSilenceWatch(on_silence, self.silence_after)
         try:
-            stream = await self.client.messages.create(**self._request(question), stream=True)
-            progress.reader = aread_events(stream, started=progress.started)
-            async for event in progress.reader:
-                progress.take(event)
+            async with watch:
+                progress.poke = watch.poke
+                stream = await self.client.messages.create(**self._request(question), stream=True)
+                progress.reader = aread_events(stream, started=progress.started)
+                progress.listen_to_wire(stream)
+                async for event in progress.reader:
+                    progress.take(event)
         except REQUEST_FAILURES as error:
             return self._record(progress, failure=error)
         except asyncio.CancelledError:
             self._record(progress)
             raise
+        except Exception as error:  # never lose the conversation to a surprise
+            return self._record(progress, failure=error)
         return self._record(progress)
 
-    def stream_reply_sync(self, question: str, on_text: TextCallback | None = None) -> Turn:
+    def stream_reply_sync(
+        self,
+        question: str,
+        on_text: TextCallback | None = None,
+        on_silence: SilenceCallback | None = None,
+    ) -> Turn:
         """The twin of `stream_reply` for an `Anthropic` client; Ctrl-C stops the reply.
 
         After Ctrl-C the turn is recorded as stopped and `KeyboardInterrupt` goes on.
+        `on_silence` is called from a watching thread.
         """
         self._check_client(anthropic.Anthropic)
         progress = _Progress(question, on_text)
+        watch = SilenceWatch(on_silence, self.silence_after)
         try:
-            stream = self.client.messages.create(**self._request(question), stream=True)
-            progress.reader = read_events(stream, started=progress.started)
-            for event in progress.reader:
-                progress.take(event)
+            with watch:
+                progress.poke = watch.poke
+                stream = self.client.messages.create(**self._request(question), stream=True)
+                progress.reader = read_events(stream, started=progress.started)
+                progress.listen_to_wire(stream)
+                for event in progress.reader:
+                    progress.take(event)
         except REQUEST_FAILURES as error:
             return self._record(progress, failure=error)
         except KeyboardInterrupt:
             self._record(progress)
             raise
+        except Exception as error:  # never lose the conversation to a surprise
+            return self._record(progress, failure=error)
         return self._record(progress)
 
-    async def retry(self, on_text: TextCallback | None = None) -> Turn:
+    async def retry(
+        self, on_text: TextCallback | None = None, on_silence: SilenceCallback | None = None
+    ) -> Turn:
         """Ask the last question again, in place of its turn (see `undo_last_turn`)."""
-        return await self.stream_reply(self.undo_last_turn(), on_text)
+        return await self.stream_reply(self.undo_last_turn(), on_text, on_silence)
 
-    def retry_sync(self, on_text: TextCallback | None = None) -> Turn:
+    def retry_sync(
+        self, on_text: TextCallback | None = None, on_silence: SilenceCallback | None = None
+    ) -> Turn:
         """The twin of `retry` for an `Anthropic` client."""
-        return self.stream_reply_sync(self.undo_last_turn(), on_text)
+        return self.stream_reply_sync(self.undo_last_turn(), on_text, on_silence)
 
     def undo_last_turn(self) -> str:
         """Remove the last turn, and its messages if the history kept them; return its question.
@@ -197,6 +245,25 @@ class Conversation:
         if turn.in_history:
             del self._history[-2:]
         return turn.question
+
+    def record_unsent(self, question: str, error: BaseException | None = None) -> Turn:
+        """Record a question that never reached the API, and return its turn.
+
+        With no `error` it was stopped before the request went out; with one, something
+        (a setting, a bad recording) kept the request from being made: the error's own
+        message is the note, since it says what to fix.
+
+        >>> Conversation(None, "claude-haiku-5-5").record_unsent("Hi").ending
+        'stopped'
+        """
+        if error is None:
+            turn = Turn(question, "", "stopped", message("events.stopped", chars=0), False)
+        else:
+            detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            note = f"⚠ {redact(detail)}"
+            turn = Turn(question, "", "failed", note, in_history=False, error=error)
+        self.turns.append(turn)
+        return turn
 
     def clear(self) -> None:
         """Forget every turn: the next question starts a new conversation."""
@@ -252,10 +319,14 @@ class Conversation:
 
     def _record(self, progress: _Progress, failure: BaseException | None = None) -> Turn:
         """Make the turn's record and, if the reply may go into the history, add it there."""
-        if failure is not None:
+        if isinstance(failure, REQUEST_FAILURES):
             retries = getattr(self.client, "max_retries", 0)
             note = describe_failure(failure, retries)
             turn = Turn(progress.question, "", "failed", note, in_history=False, error=failure)
+        elif failure is not None:  # not the API's doing: a bug, or something nobody foresaw
+            note = message("chat.unexpected", error=error_line(failure))
+            reply = "".join(progress.texts)
+            turn = Turn(progress.question, reply, "failed", note, in_history=False, error=failure)
         else:
             turn = progress.turn(keep_partial=self.keep_partial)
         if turn.in_history:
@@ -276,10 +347,20 @@ class _Progress:
         self.started = time.perf_counter()
         self.reader: EventReader | AsyncEventReader | None = None
         self.first_text_at: float | None = None
+        self.texts: list[str] = []
+        self.poke: Callable[..., None] = _ignore  # tells the silence watch something came
+
+    def listen_to_wire(self, stream: object) -> None:
+        """Count every line on the wire as a sign of life, pings included (with a tap)."""
+        record = wire_of(stream)
+        if record is not None:
+            record.listeners.append(self.poke)
 
     def take(self, event: StreamEvent) -> None:
+        self.poke()
         if not event.text:
             return
+        self.texts.append(event.text)
         if self.first_text_at is None:
             self.first_text_at = event.at
         if self.on_text is not None:
@@ -313,20 +394,5 @@ class _Progress:
         return output_tokens / total if output_tokens is not None and total > 0 else None
 
 
-def describe_failure(error: BaseException, max_retries: int = 0) -> str:
-    """One line saying why the API refused a request, and whether the SDK retried first.
-
-    >>> describe_failure(anthropic.APIConnectionError(request=request))  # doctest: +SKIP
-    'The request failed: APIConnectionError: Connection error.'
-    """
-    if isinstance(error, anthropic.APIStatusError):
-        reason = error.api_message or str(error)
-        detail = f"{error.status_code} {error.type or type(error).__name__}: {reason}"
-        retried = error.status_code in RETRIED_STATUSES or error.status_code >= 500
-    else:
-        detail = f"{type(error).__name__}: {error}"
-        retried = isinstance(error, anthropic.APIConnectionError)
-    detail = detail.splitlines()[0].rstrip(".")
-    if retried and max_retries:
-        return message("chat.failed_after_retries", detail=detail, retries=max_retries)
-    return message("chat.failed", detail=detail)
+def _ignore(*_: object) -> None:
+    pass

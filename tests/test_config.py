@@ -56,3 +56,59 @@ def test_dotenv_is_found_above_the_notebook_folder(tmp_path, monkeypatch):
     assert settings.model == "claude-from-dotenv"
     assert settings.dotenv_path == tmp_path / ".env"
     assert settings.language == "ja"
+
+
+# --- A key that cannot go into a header is refused in one line, never shown ---------------
+
+SECRET = "sk-ant-api03-" + "k" * 40
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        (SECRET + " ", "ends with a space"),
+        (" " + SECRET, "starts with a space"),
+        (SECRET + "\n", "ends with a line break"),
+        (f'"{SECRET}"', "starts with a quote"),
+        (SECRET + "'", "ends with a quote"),
+        (SECRET[:20] + " " + SECRET[20:], "has a space at character 21"),
+        (SECRET[:20] + "\u00a0" + SECRET[20:], "U+00A0 (no-break space)"),
+        (SECRET[:20] + "é" + SECRET[20:], "U+00E9"),
+        (SECRET[:20] + "\x07" + SECRET[20:], "U+0007"),
+    ],
+    ids=["trailing", "leading", "newline", "quoted", "quote", "inside", "nbsp", "accent", "bell"],
+)
+def test_a_key_that_cannot_go_into_a_header_is_refused_in_one_line(key, says):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"ANTHROPIC_API_KEY": key})
+    text = str(caught.value)
+    assert says in text and "ANTHROPIC_API_KEY" in text and "\n" not in text
+    assert not any(SECRET[i : i + 8] in text for i in range(len(SECRET) - 7)), "no part of the key"
+
+
+def test_a_trailing_space_in_dotenv_is_one_line_from_doctor_and_the_chat(
+    tmp_path, monkeypatch, capsys
+):
+    from streaming_course import doctor
+    from streaming_course.cli import main
+
+    (tmp_path / ".env").write_text(f'ANTHROPIC_API_KEY="{SECRET} "\n')
+    monkeypatch.chdir(tmp_path)
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STREAMING_COURSE_", "ANTHROPIC_"))
+    }
+    monkeypatch.setattr(os, "environ", environ)
+    with pytest.raises(ConfigError, match=r"ANTHROPIC_API_KEY \(in \.env\) ends with a space"):
+        load_settings()
+    with pytest.raises(ConfigError):
+        make_client()
+
+    assert doctor.run() == 1
+    report = capsys.readouterr().out
+    problems = [line for line in report.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 1 and "ANTHROPIC_API_KEY (in .env) ends with a space" in problems[0]
+
+    assert main(["chat"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "ends with a space" in captured.err
+    assert SECRET not in report + captured.out + captured.err

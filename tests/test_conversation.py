@@ -353,3 +353,112 @@ def test_the_chat_command_line(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("/quit\n"))
     assert args.func(args) == 0
     assert f"Chatting with {MODEL}." in capsys.readouterr().out
+
+
+# --- Faults and silences: one line, the partial reply kept, the conversation goes on ---------
+
+
+def test_a_surprise_mid_reply_fails_the_turn_but_keeps_the_conversation():
+    chat = Conversation(client_for(text_fixture(["One ", "two ", "three"])), MODEL)
+    pieces: list[str] = []
+
+    def break_at_the_third_piece(text: str) -> None:
+        if len(pieces) == 2:
+            raise ValueError("the screen went away")
+        pieces.append(text)
+
+    turn = chat.stream_reply_sync("Hello", on_text=break_at_the_third_piece)
+    assert turn.ending == "failed" and turn.reply == "One two three"  # all that arrived
+    assert turn.note == "⚠ Something went wrong: ValueError: the screen went away"
+    assert chat.messages == [] and chat.turns == [turn]
+    assert "> ⚠ Something went wrong" in chat.to_markdown()
+
+
+def test_a_malformed_live_event_ends_the_turn_in_one_line():
+    fixture = text_fixture(["Half ", "a reply"], fault="truncate")
+    bad = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": 7}}
+    fixture.events.append(
+        type(fixture.events[0])(
+            at=0.0, wire=f"event: content_block_delta\ndata: {json.dumps(bad)}\n"
+        )
+    )
+    chat = Conversation(async_client_for(fixture), MODEL)
+    turn = asyncio.run(chat.stream_reply("Hello"))
+    assert turn.ending == "malformed" and turn.reply == "Half a reply"
+    assert "could not be read" in turn.problem() and "\n" not in turn.problem()
+    assert turn.retry_may_help and chat.messages == []
+    assert json.loads(chat.to_json())["turns"][0]["ending"] == "malformed"
+
+
+def test_a_question_that_never_left_is_recorded_with_its_reason():
+    chat = conversation()
+    stopped = chat.record_unsent("Hi")
+    failed = chat.record_unsent("Hi again", ValueError("Set STREAMING_COURSE_MODE first.\nmore"))
+    assert stopped.ending == "stopped" and not stopped.retry_may_help
+    assert failed.ending == "failed" and failed.note == "⚠ Set STREAMING_COURSE_MODE first."
+    assert chat.turns == [stopped, failed] and chat.messages == []
+    assert chat.undo_last_turn() == "Hi again"
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "headers", "says"),
+    [
+        (429, "rate_limit_error", {"retry-after": "3"}, "The API asks to wait 3 s"),
+        (429, "rate_limit_error", {"retry-after-ms": "1500"}, "The API asks to wait 1.5 s"),
+        (429, "rate_limit_error", {}, "Wait a minute"),
+        (529, "overloaded_error", {}, "The API is busy"),
+        (500, "api_error", {}, "The API had a problem"),
+        (401, "authentication_error", {}, "check ANTHROPIC_API_KEY"),
+        (400, "invalid_request_error", {}, "says what to change"),
+    ],
+)
+def test_a_refused_request_says_what_to_do(status, error_type, headers, says):
+    from streaming_course.replay.synth import http_error
+
+    fixture = http_error(request("Hello"), status, error_type, "No.")
+    fixture.headers.update(headers)
+    chat = Conversation(client_for(fixture), MODEL)
+    turn = chat.stream_reply_sync("Hello")
+    assert turn.ending == "failed" and "\n" not in turn.note
+    assert f"{status} {error_type}: No" in turn.note and says in turn.note
+    assert turn.retry_may_help == (status in (429, 500, 529))
+
+
+def test_an_html_error_page_is_named_not_dumped():
+    from streaming_course.replay.fixture import Fixture
+
+    page = "<html>\n<body><h1>502 Bad Gateway</h1></body>\n</html>"
+    fixture = Fixture(request=request("Hello"), status=502, body_kind="json", json_body=page)
+    fixture.headers["content-type"] = "text/html"
+    turn = Conversation(client_for(fixture), MODEL).stream_reply_sync("Hello")
+    assert "502" in turn.note and "an HTML page instead of the API's JSON" in turn.note
+    assert "<h1>" not in turn.note
+
+
+def stalled_fixture(stall: float) -> object:
+    """Two deltas, `stall` seconds of nothing, then the rest of the reply."""
+    from dataclasses import replace
+
+    fixture = text_fixture(["The tide ", "comes in ", "twice a day."], gap=0.01)
+    events = [*fixture.events[:5], *(replace(e, at=e.at + stall) for e in fixture.events[5:])]
+    return replace(fixture, events=events)
+
+
+def test_a_stall_is_announced_once_by_the_sync_and_the_async_twins():
+    heard: list[float] = []
+    chat = Conversation(client_for(stalled_fixture(1.0), speed=1.0), MODEL, silence_after=0.4)
+    assert chat.stream_reply_sync("Hello", on_silence=heard.append).complete
+    assert len(heard) == 1 and 0.4 <= heard[0] < 1.0
+
+    heard.clear()
+    chat = Conversation(async_client_for(stalled_fixture(1.0), speed=1.0), MODEL, silence_after=0.4)
+    assert asyncio.run(chat.stream_reply("Hello", on_silence=heard.append)).complete
+    assert len(heard) == 1 and 0.4 <= heard[0] < 1.0
+
+
+def test_no_silence_is_announced_when_the_stream_flows():
+    heard: list[float] = []
+    fixture = text_fixture([f"word{n} " for n in range(30)], gap=0.02)
+    chat = Conversation(client_for(fixture, speed=1.0), MODEL, silence_after=0.3)
+    assert chat.stream_reply_sync("Hello", on_silence=heard.append).complete
+    assert heard == []

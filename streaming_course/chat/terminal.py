@@ -5,7 +5,9 @@
     Claude: Mint and parsley both cope with a few hours of sun...
 
 Ctrl-C during a reply stops it: what arrived stays on screen, marked, and the history stays
-valid. Commands: ``/retry``, ``/clear``, ``/save FILE.md``, ``/quit`` (Ctrl-D also quits).
+valid. A reply that breaks (an error, a dropped connection) leaves one line saying what
+happened and what to do; when nothing arrives for a few seconds, a line says so.
+Commands: ``/retry``, ``/clear``, ``/save FILE.md``, ``/quit`` (Ctrl-D also quits).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..client import make_client
 from ..config import load_settings
 from ..conversation import Conversation, TextCallback, Turn
 from ..i18n import message
+from ..silence import SILENCE_AFTER, SilenceCallback, read_timeout, silence_notice
 
 DEFAULT_MAX_TOKENS = 1024
 
@@ -36,11 +39,13 @@ def run_terminal_chat(
     *,
     keep_partial: bool = False,
     read_line: LineReader = input,
+    silence_after: float = SILENCE_AFTER,
 ) -> Conversation:
     """Chat until /quit or Ctrl-D; returns the conversation.
 
     `client` defaults to `make_client()`, `model` to the course's model. `read_line` is
-    `input` by default; `scripted` types lines for you (in a notebook, in tests).
+    `input` by default; `scripted` types lines for you (in a notebook, in tests). When
+    nothing arrives for `silence_after` seconds, a line says so.
 
         >>> run_terminal_chat(read_line=scripted(["Hi!", "/quit"]))  # doctest: +SKIP
         Chatting with claude-haiku-5-5. ...
@@ -54,6 +59,7 @@ def run_terminal_chat(
         system=system,
         max_tokens=max_tokens,
         keep_partial=keep_partial,
+        silence_after=silence_after,
     )
     print(message("chat.terminal_intro", model=conversation.model))
     prompt = f"{message('chat.you')}> "
@@ -144,15 +150,23 @@ def _run_command(conversation: Conversation, line: str) -> bool:
     return True
 
 
-def _show_reply(conversation: Conversation, ask: Callable[[TextCallback], Turn]) -> None:
+def _show_reply(
+    conversation: Conversation, ask: Callable[[TextCallback, SilenceCallback], Turn]
+) -> None:
     """Stream one reply; Ctrl-C stops it, and what arrived stays, marked."""
     print(f"{message('chat.assistant')}: ", end="", flush=True)
+    timeout = read_timeout(conversation.client)
+
+    def say_silence(seconds: float) -> None:  # called from the silence watch's thread
+        print(f"\n{silence_notice(seconds, timeout, 'terminal')}", flush=True)
+
     try:
-        turn = ask(_print_piece)
+        turn = ask(_print_piece, say_silence)
     except KeyboardInterrupt:
         turn = conversation.turns[-1]  # the conversation recorded the stopped turn
     print()
-    for line in (turn.problem(), turn.figures()):
+    retry_hint = message("faults.retry_terminal") if turn.retry_may_help else ""
+    for line in (" ".join(filter(None, (turn.problem(), retry_hint))), turn.figures()):
         if line:
             print(line)
     print()
