@@ -9,9 +9,11 @@
     Target: at most 150 ms for both. With ``--browser N``, N more trials click Stop in
     JupyterLab in Chromium (as tests/test_chat_browser.py does) and time the same two
     moments in the page, where a learner sees them.
-(b) Messages to the browser for a ~1,000-token answer: the panel (at most 20 renders a
-    second, finished blocks sent once) against assigning the whole rendering to one `HTML`
-    widget on every delta, the obvious way, or on every token.
+(b) Messages to the browser for a ~1,000-token answer: the panel (rendering through
+    `LiveMarkdown` with a widget publisher: at most 20 renders a second, finished blocks sent
+    once, the tail re-sent only when enough of it is new) against assigning the whole
+    rendering to one `HTML` widget on every delta, the obvious way, or on every token.
+    Target: the panel sends at most 5× the reply, everything it sends counted.
 
 Widgets here talk to ipywidgets' stand-in comm; we record what it would publish, so the
 figures are the messages a kernel would send, without a browser.
@@ -48,6 +50,7 @@ from streaming_course.replay.transport import ReplayTransport
 MODEL = "claude-haiku-5-5"
 TRIALS = 40
 TARGET_MS = 150.0
+TARGET_BYTES = 5.0  # the panel sends at most this many times the reply
 SOURCE = PACKAGE_FIXTURES / "sources" / "11-streaming-chatbot.toml"
 
 
@@ -143,38 +146,31 @@ def report_stop_latencies(trials: list[tuple[float, float]]) -> None:
 def bench_stop_in_browser(trials: int) -> None:
     """Stop clicked in a real JupyterLab, timed in the page (needs /usr/bin/chromium)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # to import the tests
-    from playwright.sync_api import sync_playwright
-
+    from tests import lab
     from tests import test_chat_browser as browser_test
 
     chooser = random.Random(9)
     with (
         tempfile.TemporaryDirectory() as folder,
-        browser_test.running_jupyterlab(Path(folder)) as (base, token),
-        sync_playwright() as playwright,
+        browser_test.serving_the_notebook(Path(folder)) as server,
+        lab.chromium(lab.CHROMIUM) as browser,
     ):
-        browser = playwright.chromium.launch(
-            executable_path=str(browser_test.CHROMIUM), args=browser_test.CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(20_000)
-            url = f"{base}/lab/tree/{browser_test.NOTEBOOK}?token={token}&reset"
-            browser_test.open_and_run_the_panel_cell(page, url)
-            results = [
-                stop_trial_in_page(page, browser_test, chooser.uniform(0.2, 2.5))
-                for _ in range(trials)
-            ]
-        finally:
-            browser.close()
+        page = browser.new_page()
+        page.set_default_timeout(20_000)
+        browser_test.open_and_run_the_panel_cell(page, server)
+        results = [
+            stop_trial_in_page(page, browser_test, chooser.uniform(0.2, 2.5)) for _ in range(trials)
+        ]
     print(f"    in JupyterLab (Chromium), {trials} trials:")
     report_stop_latencies(results)
 
 
 def stop_trial_in_page(page, browser_test, stop_after: float) -> tuple[float, float]:
     """Ask for the long reply, click Stop `stop_after` seconds into it, read the latencies."""
+    from tests.chatbot_fixtures import question
+
     page.click(".streaming-chat-clear")
-    browser_test.ask(page, browser_test.EXCHANGES["setup-guide-long"]["messages"][-1]["content"])
+    browser_test.ask(page, question("setup-guide-long"))
     page.wait_for_selector(f"{browser_test.LAST_STATUS} >> text=Streaming")
     time.sleep(stop_after)
     page.evaluate(browser_test.WATCH_STOP)
@@ -232,10 +228,13 @@ def bench_messages(fixture: Fixture, text: str) -> None:
         size = sum(p.size for p in sent)
         print(
             f"    {name:<26} {updates:4d} state updates, {opened:3d} widgets opened, "
-            f"{size:>9,} bytes"
+            f"{size:>9,} bytes ({size / len(text.encode()):5.1f}× the reply)"
         )
     rate = sum(1 for p in panel_sent if p.kind == "comm_msg") / seconds
     print(f"    ChatPanel: {rate:.1f} state updates a second while streaming (cap: 20 renders)")
+    ratio = sum(p.size for p in panel_sent) / len(text.encode())
+    verdict = "OK" if ratio <= TARGET_BYTES else "OVER TARGET"
+    print(f"    Target: ChatPanel ≤ {TARGET_BYTES:g}× the reply: {ratio:.2f}×, {verdict}")
 
 
 def main() -> None:

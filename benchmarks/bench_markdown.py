@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -156,6 +157,177 @@ def live_markdown_run(stream: list[tuple[float, str]], resend_ratio: float = 4.0
     return LiveRun(notebook.bytes_sent, len(notebook.outputs), len(refreshed_at) - 1, longest_gap)
 
 
+# --- How the work grows with the reply (issue 17) ------------------------------------------
+
+WORDS = [
+    *("stream", "token", "delta", "block", "render", "kernel"),
+    *("browser", "reply", "chunk", "frame", "buffer", "parser"),
+]
+
+
+def _words(n: int, count: int) -> str:
+    return " ".join(WORDS[(n * 7 + k * 3) % len(WORDS)] for k in range(count))
+
+
+def list_reply(items: int) -> str:
+    """A bulleted list, one item a line (about 35 bytes an item)."""
+    return "\n".join(f"- Item {n}: {_words(n, 4)}" for n in range(items)) + "\n"
+
+
+def table_reply(rows: int) -> str:
+    """A table of `rows` rows (about 26 bytes a row)."""
+    body = "\n".join(f"| {n} | {WORDS[n % len(WORDS)]} | {n * 7 % 1000} |" for n in range(rows))
+    return "| n | word | value |\n|---|---|---|\n" + body + "\n"
+
+
+def paragraphs_reply(count: int) -> str:
+    """Paragraphs of about 180 bytes, a blank line between them."""
+    return "\n\n".join(f"Paragraph {n}: {_words(n, 24)}." for n in range(count)) + "\n"
+
+
+def long_paragraph_reply(sentences: int) -> str:
+    """One paragraph on one line, growing for the whole reply."""
+    return " ".join(f"Sentence {n} is {_words(n, 5)}." for n in range(sentences)) + "\n"
+
+
+def nested_list_reply(items: int) -> str:
+    """A loose list whose items hold a sub-list and a second paragraph."""
+    return (
+        "\n\n".join(
+            f"{n + 1}. Step {n}: {_words(n, 3)}\n   - {_words(n + 1, 2)}\n"
+            f"   - {_words(n + 2, 2)}\n\n   More on step {n}."
+            for n in range(items)
+        )
+        + "\n"
+    )
+
+
+def code_reply(lines: int) -> str:
+    """One fenced code block, with a blank line every fifth line."""
+    body = "\n".join(
+        "" if n % 5 == 4 else f"value_{n} = compute({n}, '{WORDS[n % 12]}')" for n in range(lines)
+    )
+    return "```python\n" + body + "\n```\n"
+
+
+def quote_reply(lines: int) -> str:
+    """One block quote of many lines."""
+    return "\n".join(f"> {_words(n, 6)}" for n in range(lines)) + "\n"
+
+
+def headings_reply(sections: int) -> str:
+    """A heading and a short paragraph, many times."""
+    return "\n\n".join(f"## Section {n}\n\n{_words(n, 8)}." for n in range(sections)) + "\n"
+
+
+def mixture_reply(parts: int) -> str:
+    """Each shape in turn, small."""
+    return "\n".join(
+        "\n".join(
+            [
+                headings_reply(1),
+                paragraphs_reply(1),
+                list_reply(3),
+                table_reply(3),
+                code_reply(4),
+                quote_reply(2),
+                nested_list_reply(1),
+            ]
+        )
+        for _ in range(parts)
+    )
+
+
+def _framed(body: str) -> str:
+    """A reply as they come: a line before the block and one after it."""
+    return f"Here it is:\n\n{body}\nThat is all.\n"
+
+
+SHAPES = {  # each about 3.5 KB at 1×, 28 KB at 8×
+    "list": lambda k: _framed(list_reply(100 * k)),
+    "table": lambda k: _framed(table_reply(156 * k)),
+    "paragraphs": lambda k: _framed(paragraphs_reply(21 * k)),
+    "one paragraph": lambda k: _framed(long_paragraph_reply(75 * k)),
+    "nested list": lambda k: _framed(nested_list_reply(40 * k)),
+    "code fence": lambda k: _framed(code_reply(132 * k)),
+    "block quote": lambda k: _framed(quote_reply(84 * k)),
+    "headings": lambda k: _framed(headings_reply(50 * k)),
+    "mixture": lambda k: _framed(mixture_reply(5 * k)),
+}
+SCALES = (1, 2, 4, 8)
+
+
+class SimulatedClock:
+    """A clock that reads whatever time it was last set to."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class ScalingRun:
+    """One reply fed to LiveMarkdown on a simulated clock, and what it cost."""
+
+    size: int  # bytes of the reply
+    duration: float  # simulated seconds the reply streams for
+    cpu: float  # seconds of CPU that LiveMarkdown spent on it (the least of `repeat` runs)
+    parsed: int  # characters it gave the Markdown parser
+    bytes_sent: int
+    exact: bool  # the outputs join to the exact text
+
+
+def scaling_run(text: str, live_class: type = LiveMarkdown, repeat: int = 1) -> ScalingRun:
+    """Stream `text` as the benchmark does, timing the CPU LiveMarkdown spends on it."""
+    stream = list(deltas(text))
+    cpus = []
+    for _ in range(repeat):
+        clock = SimulatedClock()
+        notebook = RecordingPublisher()
+        live = live_class(MAX_RATE, publisher=notebook, clock=clock)
+        started = time.process_time()
+        for clock.now, delta in stream:
+            live.feed(delta)
+        live.close()
+        cpus.append(time.process_time() - started)
+    exact = "".join(notebook.outputs) == text
+    parsed = live.work.parsed if hasattr(live, "work") else -1  # (older versions did not count)
+    return ScalingRun(
+        len(text.encode()), stream[-1][0], min(cpus), parsed, notebook.bytes_sent, exact
+    )
+
+
+def scaling_table(live_class: type = LiveMarkdown, repeat: int = 3) -> None:
+    """Print CPU and bytes for each shape at 1×, 2×, 4× and 8× its size."""
+    scaling_run(SHAPES["mixture"](1), live_class)  # the parser compiles its rules on first use
+    print(
+        "How LiveMarkdown's work grows with the reply (simulated clock, 7 ms a token; "
+        f"CPU: the least of {repeat} runs):"
+    )
+    print(
+        f"  {'shape':<14}"
+        + "".join(f"{f'{k}× CPU':>10}" for k in SCALES)
+        + f"{'8×/4×':>7}{'8× size':>9}{'streams':>9}{'CPU share':>10}{'parsed':>8}"
+        + f"{'bytes':>7}  exact"
+    )
+    for name, build in SHAPES.items():
+        runs = [scaling_run(build(k), live_class, repeat) for k in SCALES]
+        last = runs[-1]
+        worst_bytes = max(run.bytes_sent / run.size for run in runs)
+        print(
+            f"  {name:<14}"
+            + "".join(f"{run.cpu:>9.3f}s" for run in runs)
+            + f"{last.cpu / max(runs[-2].cpu, 1e-9):>7.2f}{last.size / 1000:>7.1f}KB"
+            + f"{last.duration:>8.1f}s{last.cpu / last.duration:>9.2%}"
+            + f"{last.parsed / last.size:>7.1f}×{worst_bytes:>6.2f}×"
+            + f"  {all(run.exact for run in runs)}"
+        )
+    print("  (parsed: characters given to the Markdown parser at 8×, per byte of the reply;")
+    print("   bytes: the most Markdown sent per byte of the reply, at any size)")
+
+
 def main() -> None:
     stream = list(deltas(REPLY))
     size = len(REPLY.encode())
@@ -179,6 +351,8 @@ def main() -> None:
         )
     verdict = "OK" if live.bytes_sent <= TARGET * size else "OVER TARGET"
     print(f"Target: LiveMarkdown ≤ {TARGET:g}× the reply: {verdict}")
+    print()
+    scaling_table()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ display handle at a time, at most `max_rate` times a second:
     >>> live.close()
     '# Title\\n\\nFirst paragraph.\\n\\nSecond.'
 
+Its own work stays in step with the text: each delta is read once as it arrives, the open
+blocks are parsed again only when a line may have ended one (`markdown_blocks`), and the
+tail is re-sent only when enough is new, so a long list, table or code block costs the
+kernel no more per token than a short one.
+
 It passes `pytest --nbval`, which ignores display updates: each tail handle starts empty
 and ends empty, and all the final content arrives as new outputs. Outside a notebook
 it prints the deltas as plain text instead.
@@ -18,22 +23,26 @@ it prints the deltas as plain text instead.
 
 from __future__ import annotations
 
-import re
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal, Protocol
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from .markdown_blocks import PARSER, Blocks, EndWatch, finished_length, read_blocks
 
-PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-"""The Markdown dialect used to find where blocks end: CommonMark plus GitHub's tables."""
+__all__ = ["PARSER", "LiveMarkdown", "NotebookPublisher", "Publisher", "RecordingPublisher"]
+__all__ += ["Sent", "Work", "finished_length", "in_notebook"]
 
-NEWLINE = re.compile(r"\r\n|\r|\n")  # what markdown-it counts as the end of a line
-CONTINUED_AFTER_BLANK_LINES = {"bullet_list_open", "ordered_list_open", "code_block"}
-MAY_CONTINUE_THEM = set(" \t\r-+*0123456789")  # indentation, a list marker, or a blank line
+
+@dataclass
+class Work:
+    """What a `LiveMarkdown` did, counted: figures that do not depend on the machine's speed."""
+
+    parsed: int = 0  # characters given to the Markdown parser
+    parses: int = 0  # times the open blocks were parsed
+    refreshes: int = 0  # times the display was brought up to date
 
 
 class LiveMarkdown:
@@ -46,8 +55,15 @@ class LiveMarkdown:
     The display is refreshed at most `max_rate` times a second, and the tail is re-sent
     only once the text that is new since the last refresh is at least 1 / `resend_ratio`
     of it (a quarter, by default): the browser receives at most `resend_ratio + 1` times
-    the text's size in all, and a long block refreshes less often as it grows.
-    `publisher` and `clock` are for tests and benchmarks.
+    the text's size in all, and a long block refreshes less often as it grows. A refresh
+    that took t seconds of CPU is followed by none for t / `max_busy` seconds, so the
+    display never takes more than that share of the kernel.
+
+    `catch_up` also shows the text when it pauses, once the rate allows (it needs a running
+    asyncio loop, as a widget's task has). `publisher` is where the Markdown goes (see
+    `Publisher`); `clock` and `cost_clock` are for tests and benchmarks. With a simulated
+    `clock`, CPU time is not counted unless a `cost_clock` is given too, so what is sent
+    depends only on the text and the simulated times (the same on any machine).
     """
 
     def __init__(
@@ -57,27 +73,50 @@ class LiveMarkdown:
         resend_ratio: float = 4.0,
         publisher: Publisher | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_busy: float = 0.1,
+        cost_clock: Callable[[], float] | None = None,
+        catch_up: bool = False,
     ) -> None:
-        if max_rate <= 0 or resend_ratio <= 0:
-            raise ValueError("max_rate and resend_ratio must be positive")
+        if max_rate <= 0 or resend_ratio <= 0 or max_busy <= 0:
+            raise ValueError("max_rate, resend_ratio and max_busy must be positive")
         self.min_interval = 1 / max_rate
         self.resend_ratio = resend_ratio
-        self.clock = clock
+        if cost_clock is None:
+            cost_clock = time.process_time if clock is time.monotonic else _no_cost
+        self.clock, self.cost_clock, self.max_busy = clock, cost_clock, max_busy
+        self.catch_up = catch_up
         self.plain = publisher is None and not in_notebook()
         self.publisher = publisher or NotebookPublisher()
+        self.keeps_updates = getattr(self.publisher, "keeps_updates", False)
         self.bytes_sent = 0  # UTF-8 bytes of all the Markdown (or plain text) sent
+        self.work = Work()
         self._deltas: list[str] = []
+        self._length = 0  # characters fed
         self._frozen_length = 0  # characters sent as finished blocks
-        self._refreshed_length = 0  # characters of the text at the last refresh
+        self._open = ""  # the text after them, as far as it was last needed
+        self._unjoined: list[str] = []  # the deltas after `_open`
+        self._open_bytes = 0  # UTF-8 size of all the text after the frozen blocks
+        self._new_bytes = 0  # UTF-8 size of the text fed since the last refresh
+        self._finished = Blocks(0)  # what the last parse found, counted from `_frozen_length`
+        self._finished_bytes = 0
+        self._ends = EndWatch()
+        self._parsed_at = 0  # `_length` at the last parse
+        self._fruitless_parses = 0  # parses in a row that found nothing more finished
         self._tail_handle: object | None = None
         self._shown_tail = ""
         self._next_refresh = -float("inf")
+        self._catching_up: asyncio.TimerHandle | None = None
         self._closed = False
 
     @property
     def text(self) -> str:
         """Everything fed so far."""
         return "".join(self._deltas)
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close` was called: the display is final."""
+        return self._closed
 
     def feed(self, delta: str) -> None:
         """Add the next piece of the reply; the display catches up when it is worth it."""
@@ -87,10 +126,18 @@ class LiveMarkdown:
         if self.plain:
             self._print(delta)
             return
+        self._unjoined.append(delta)
+        self._length += len(delta)
+        size = len(delta.encode())
+        self._open_bytes += size
+        self._new_bytes += size
+        self._ends.read(delta)
         now = self.clock()
         if now >= self._next_refresh:
             self._next_refresh = now + self.min_interval
-            self._refresh()
+            self._refresh(now)
+        elif self.catch_up and self._catching_up is None:
+            self._catch_up_later(self._next_refresh - now)
 
     def close(self) -> str:
         """Show the exact final rendering and return the whole text."""
@@ -98,13 +145,19 @@ class LiveMarkdown:
         if self._closed:
             return text
         self._closed = True
+        if self._catching_up is not None:
+            self._catching_up.cancel()
         if self.plain:
             if not text.endswith(("\n", "\r")):
                 self._print("\n")
             return text
-        self._empty_tail_handle()
-        if final_tail := text[self._frozen_length :]:
-            self._display(final_tail)
+        final_tail = self._open_text()
+        if self.keeps_updates and self._tail_handle is not None:
+            self._show_tail(final_tail)
+        else:
+            self._empty_tail_handle()
+            if final_tail:
+                self._display(final_tail)
         return text
 
     def __enter__(self) -> LiveMarkdown:
@@ -118,30 +171,110 @@ class LiveMarkdown:
     ) -> None:
         self.close()  # on an error too: show what arrived
 
-    def _refresh(self) -> None:
+    def _refresh(self, now: float) -> None:
         """Send the newly finished blocks and the new tail, unless the tail costs too much.
 
         Re-sending a tail of T bytes when N bytes are new costs T / N bytes per new byte.
         """
-        text = self.text
-        finished = self._frozen_length + finished_length(text[self._frozen_length :])
-        tail = text[finished:]
-        new_bytes = len(text[self._refreshed_length :].encode())
-        if len(tail.encode()) > self.resend_ratio * new_bytes:
-            return  # wait for more text
-        if finished > self._frozen_length:
+        started = self.cost_clock()
+        try:
+            if self._ends.due and self._parse_is_worth_it():
+                self._parse()
+            freezing = self._finished.finished > 0 and self._finished_bytes >= getattr(
+                self.publisher, "new_output_bytes", 0
+            )  # a publisher whose outputs cost more than their text gets fewer of them
+            tail_bytes = self._open_bytes - (self._finished_bytes if freezing else 0)
+            if tail_bytes > self.resend_ratio * self._new_bytes:
+                return  # wait for more text
+            if freezing:
+                self._freeze()
+            self._show_tail(self._open_text())
+            self._new_bytes = 0
+            self.work.refreshes += 1
+        finally:
+            cost = self.cost_clock() - started
+            self._next_refresh = max(self._next_refresh, now + cost / self.max_busy)
+
+    def _parse_is_worth_it(self) -> bool:
+        """A blank line may have ended a block; parse the open text again, if not too often.
+
+        After two parses in a row that found nothing, the next waits until the new text
+        is 1 / `resend_ratio` of the text to parse, so that parsing stays in step with the text.
+        """
+        if self._fruitless_parses < 2:
+            return True
+        new = self._length - self._parsed_at
+        return (
+            self.resend_ratio * new >= self._length - self._frozen_length - self._finished.finished
+        )
+
+    def _parse(self) -> None:
+        """Parse what follows the blocks known to be finished (sent or not, they cannot change)."""
+        start = self._finished.finished
+        unfinished = self._open_text()[start:]
+        self.work.parsed += len(unfinished)
+        self.work.parses += 1
+        blocks = read_blocks(unfinished)
+        self._ends.expect(blocks)
+        self._parsed_at = self._length
+        if blocks.finished:
+            self._finished_bytes += len(unfinished[: blocks.finished].encode())
+            self._fruitless_parses = 0
+        else:
+            self._fruitless_parses += 1
+        self._finished = Blocks(start + blocks.finished, blocks.waiting, blocks.marks)
+
+    def _freeze(self) -> None:
+        """Send the finished blocks as an output of their own; the tail starts after them."""
+        open_text = self._open_text()
+        cut = self._finished.finished
+        if self.keeps_updates and self._tail_handle is not None:
+            self._update(self._tail_handle, open_text[:cut])  # the tail's output keeps them
+            self._tail_handle, self._shown_tail = None, ""
+        else:
             self._empty_tail_handle()
-            self._display(text[self._frozen_length : finished])
-            self._frozen_length = finished
-        self._show_tail(tail)
-        self._refreshed_length = len(text)
+            self._display(open_text[:cut])
+        self._frozen_length += cut
+        self._open = open_text[cut:]
+        self._open_bytes -= self._finished_bytes
+        self._finished, self._finished_bytes = Blocks(0, self._finished.waiting), 0
+
+    def _open_text(self) -> str:
+        """The text after the frozen blocks (joined only when needed)."""
+        if self._unjoined:
+            self._open += "".join(self._unjoined)
+            self._unjoined.clear()
+        return self._open
+
+    def _catch_up_later(self, delay: float) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop to wait in: the next delta or `close` shows the text
+        self._catching_up = loop.call_later(max(delay, 0.0), self._catch_up)
+
+    def _catch_up(self) -> None:
+        """The text paused: show it, as a delta arriving now would."""
+        self._catching_up = None
+        now = self.clock()
+        if self._closed or self._new_bytes == 0:
+            return
+        if now < self._next_refresh:
+            self._catch_up_later(self._next_refresh - now)
+            return
+        self._next_refresh = now + self.min_interval
+        self._refresh(now)
 
     def _show_tail(self, tail: str) -> None:
         if tail == self._shown_tail:
             return
-        if self._tail_handle is None:
+        if self._tail_handle is None and self.keeps_updates:
+            self._tail_handle = self._display(tail)
+        elif self._tail_handle is None:
             self._tail_handle = self._display("")  # empty at first, and empty again at the end
-        self._update(self._tail_handle, tail)
+            self._update(self._tail_handle, tail)
+        else:
+            self._update(self._tail_handle, tail)
         self._shown_tail = tail
 
     def _empty_tail_handle(self) -> None:
@@ -164,75 +297,17 @@ class LiveMarkdown:
         print(text, end="", flush=True)
 
 
-# Where finished blocks end ------------------------------------------------------------------
-
-
-def finished_length(text: str) -> int:
-    """How many characters at the start of `text` are top-level blocks that can no longer change.
-
-    A block is finished when a blank line follows it and nothing after that line can
-    continue it: for most blocks the blank line is enough; a list or an indented code block
-    must also be followed by a line that can neither continue it nor be blank. An unclosed
-    code fence runs to the end of the text, so it never finishes early.
-
-    >>> finished_length("# Title\\n\\nA paragraph")
-    9
-    >>> finished_length("- a list\\n\\n")  # the next line may add an item
-    0
-    """
-    line_starts = _line_starts(text)
-    references: dict = {}
-    tokens = PARSER.parse(text[: line_starts[-1]], references)
-    blocks = [token for token in tokens if token.level == 0 and token.map is not None]
-    if references or not blocks:  # a link definition serves the whole text: keep it in one piece
-        return 0  # (a link used in a block sent before its definition arrives stays plain text)
-    if _last_block_is_over(blocks[-1], text, line_starts):
-        return line_starts[-1]
-    for block in reversed(blocks[1:]):  # a block after a blank line ends the blocks before it
-        start = _first_line(block)
-        if _is_blank(text[line_starts[start - 1] : line_starts[start]]):
-            return line_starts[start]
-    return 0
-
-
-def _last_block_is_over(block: Token, text: str, line_starts: list[int]) -> bool:
-    """Whether the last whole line is blank and nothing that may follow can continue `block`."""
-    whole_lines = len(line_starts) - 1
-    if whole_lines == 0 or not _is_blank(text[line_starts[-2] : line_starts[-1]]):
-        return False
-    if block.type in CONTINUED_AFTER_BLANK_LINES:
-        next_line = text[line_starts[-1] :]
-        return next_line != "" and next_line[0] not in MAY_CONTINUE_THEM
-    assert block.map is not None
-    return block.map[1] < whole_lines  # else an unclosed fence or HTML block spans the blank line
-
-
-def _line_starts(text: str) -> list[int]:
-    """Where each whole line of `text` starts, then where its unfinished last line starts.
-
-    >>> _line_starts("one\\r\\ntwo\\nthr")
-    [0, 5, 9]
-
-    A lone "\\r" at the very end may be half of a "\\r\\n", so its line is not whole yet.
-    """
-    searched = text.removesuffix("\r")
-    return [0, *(match.end() for match in NEWLINE.finditer(searched))]
-
-
-def _first_line(block: Token) -> int:
-    assert block.map is not None
-    return block.map[0]
-
-
-def _is_blank(line: str) -> bool:
-    return line.strip(" \t\r\n") == ""
-
-
 # Where the Markdown goes ---------------------------------------------------------------------
 
 
 class Publisher(Protocol):
-    """Where rendered Markdown goes: new outputs, and updates to an output shown earlier."""
+    """Where rendered Markdown goes: new outputs, and updates to an output shown earlier.
+
+    Two attributes are optional: `keeps_updates` (true for widgets, whose last value is what
+    stays: finished blocks then go into the tail's output, and a new one follows) and
+    `new_output_bytes` (what a new output costs beyond its text: finished blocks wait in the
+    tail until they are at least that big).
+    """
 
     def display(self, markdown: str) -> object:
         """Show `markdown` as a new output; return a handle to update it."""
@@ -309,6 +384,10 @@ class RecordingPublisher:
     def outputs_as_first_shown(self) -> list[str]:
         """The outputs as a checker that ignores updates sees them, as `pytest --nbval` does."""
         return [sent.markdown for sent in self.sent if sent.kind == "display"]
+
+
+def _no_cost() -> float:
+    return 0.0
 
 
 def in_notebook() -> bool:

@@ -1,6 +1,6 @@
 """The chat panel in a real JupyterLab, driven through Debian's Chromium with Playwright.
 
-A learner's path: open notebook 08, run the panel's cell, type a question, watch the reply
+A learner's path: open notebook 11, run the panel's cell, type a question, watch the reply
 stream in, then ask for a long reply and press Stop. Replay runs at the recorded pace.
 
 Needs ``/usr/bin/chromium`` (``apt-get install chromium``); without it the test is skipped,
@@ -13,6 +13,7 @@ import itertools
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,36 @@ STOP_LATENCIES = """() => {
 }"""
 """Milliseconds from the Stop click to the reply's last change and to the stopped mark."""
 
+LOOKS = """() => {
+    const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+    const style = (selector) => getComputedStyle(document.querySelector(selector));
+    const blocks = [...document.querySelectorAll(
+        '.streaming-chat-reply .widget-html-content > *')].pop()?.closest('.streaming-chat-reply');
+    const tops = [...(blocks ? blocks.querySelectorAll('.widget-html-content > *') : [])]
+        .map((element) => element.getBoundingClientRect());
+    const gaps = tops.slice(1).map((rect, n) => Math.round(rect.top - tops[n].bottom));
+    const turns = [...document.querySelectorAll('.streaming-chat-turn')];
+    return {
+        stopTop: box('.streaming-chat-stop').top, stopBottom: box('.streaming-chat-stop').bottom,
+        viewport: window.innerHeight,
+        inputShare: box('.streaming-chat-input').width / box('.streaming-chat-controls').width,
+        stopOpacity: Number(style('.streaming-chat-stop').opacity),
+        stopFilter: style('.streaming-chat-stop').filter,
+        activity: document.querySelector('.streaming-chat-activity').innerText,
+        gaps,
+        scrolledToNewest: (() => {
+            const scroller = document.querySelector('.streaming-chat-transcript');
+            const reply = [...document.querySelectorAll('.streaming-chat-reply')].pop();
+            return !reply || reply.getBoundingClientRect().bottom
+                <= scroller.getBoundingClientRect().bottom + 1;
+        })(),
+        turnBorder: turns.length > 1 ? style('.streaming-chat-turn + .streaming-chat-turn')
+            .borderTopWidth : null,
+    };
+}"""
+"""How the panel looks: where Stop is, how wide the input is, how a disabled Stop looks, the
+activity line, the gaps between the blocks of the last reply, the line between turns."""
+
 INPUT = ".streaming-chat-input input"
 LAST_REPLY = ".streaming-chat-reply >> nth=-1"
 LAST_STATUS = ".streaming-chat-status >> nth=-1"
@@ -59,22 +90,32 @@ def chromium_path() -> Path:
     return lab.require_chromium()
 
 
-@pytest.fixture
-def jupyterlab(tmp_path: Path) -> Iterator[lab.Lab]:
-    """A JupyterLab on 127.0.0.1 serving a copy of notebook 08, at the recorded pace."""
-    root = tmp_path / "notebooks"
+LAB_ENV = {
+    "STREAMING_COURSE_MODE": "replay",
+    "STREAMING_COURSE_REPLAY_STRICT": "1",
+    "STREAMING_COURSE_REPLAY_SPEED": "1.0",
+    "STREAMING_COURSE_LANG": "en",
+    "STREAMING_COURSE_MODEL": "claude-haiku-5-5",
+    "STREAMING_COURSE_FIXTURES": "",
+    "ANTHROPIC_API_KEY": "",
+}
+"""The kernels' settings: strict replay at the recorded pace, English, no key."""
+
+
+@contextmanager
+def serving_the_notebook(scratch: Path) -> Iterator[lab.Lab]:
+    """A JupyterLab on 127.0.0.1 serving a copy of the chatbot notebook (also for benchmarks)."""
+    root = scratch / "notebooks"
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / "en" / NOTEBOOK, root / NOTEBOOK)
-    env = {
-        "STREAMING_COURSE_MODE": "replay",
-        "STREAMING_COURSE_REPLAY_STRICT": "1",
-        "STREAMING_COURSE_REPLAY_SPEED": "1.0",
-        "STREAMING_COURSE_LANG": "en",
-        "STREAMING_COURSE_MODEL": "claude-haiku-5-5",
-        "STREAMING_COURSE_FIXTURES": "",
-        "ANTHROPIC_API_KEY": "",
-    }
-    with lab.running_jupyterlab(root, tmp_path, env) as server:
+    with lab.running_jupyterlab(root, scratch, LAB_ENV) as server:
+        yield server
+
+
+@pytest.fixture
+def jupyterlab(tmp_path: Path) -> Iterator[lab.Lab]:
+    """A JupyterLab on 127.0.0.1 serving a copy of the chatbot notebook, at the recorded pace."""
+    with serving_the_notebook(tmp_path) as server:
         yield server
 
 
@@ -94,15 +135,35 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
             assert words(longer).startswith(words(shorter)[:-1]), "text only ever grows"
         assert words(growing[-1]) == words(reply("herbs-1"))
         assert "stop reason: end_turn" in page.inner_text(LAST_STATUS)
+        looks = page.evaluate(LOOKS)
+        assert looks["activity"] == "", "the panel no longer says it is streaming"
+        assert looks["stopOpacity"] <= 0.5 and "grayscale" in looks["stopFilter"], looks
+        assert looks["inputShare"] >= 0.5, "the input takes most of the row"
+        ask(page, question("herbs-2"))  # a second turn: a line separates it from the first
+        _sample_reply_until_done(page, seconds=15)
+        assert page.evaluate(LOOKS)["turnBorder"] == "1px"
 
         # A long reply, stopped: it stops growing and is marked stopped.
         page.click(".streaming-chat-clear")
         page.wait_for_function("document.querySelectorAll('.streaming-chat-reply').length == 0")
+        page.evaluate(
+            "() => document.querySelector('.streaming-chat-controls')"
+            ".scrollIntoView({ block: 'end' })"
+        )  # the controls at the bottom of the window, as after typing there
         ask(page, question("setup-guide-long"))
+        at_start = page.evaluate(LOOKS)
         page.wait_for_function(
             "() => { const r = [...document.querySelectorAll('.streaming-chat-reply')];"
-            " return r.length && r[r.length - 1].innerText.length > 400 }"
+            " return r.length && r[r.length - 1].innerText.length > 1500 }"
         )
+        streaming = page.evaluate(LOOKS)
+        assert "streaming" in streaming["activity"], "the panel says that a reply streams"
+        assert streaming["stopOpacity"] == 1 and streaming["stopFilter"] == "none"
+        assert streaming["stopTop"] == at_start["stopTop"], "Stop stays where it was"
+        assert streaming["scrolledToNewest"], "the newest text is in view"
+        assert streaming["stopTop"] >= 0 and streaming["stopBottom"] <= streaming["viewport"]
+        gaps = streaming["gaps"]
+        assert len(gaps) >= 4 and max(gaps) - min(gaps) <= 1, f"one gap between blocks: {gaps}"
         page.evaluate(WATCH_STOP)
         page.click(".streaming-chat-stop")
         page.wait_for_function(
@@ -117,10 +178,22 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
         assert later == [stopped] * 5, "no text may appear after Stop"
         last_shown_ms, marked_ms = page.evaluate(STOP_LATENCIES)
         assert last_shown_ms < 1000, "the reply should stop within a second of the click"
-        assert 400 < len(stopped) < len(reply("setup-guide-long"))
+        assert 1500 < len(stopped) < len(reply("setup-guide-long"))
         assert "streaming-chat-incomplete" in page.get_attribute(LAST_REPLY, "class")
         assert "left out of the history" in page.inner_text(LAST_STATUS)
         page.screenshot(path=str(screenshot), full_page=True)
+        page.evaluate(
+            "() => { jupyterapp.commands.execute('apputils:change-theme',"
+            " { theme: 'JupyterLab Dark' }); return 1 }"
+        )
+        page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+        dark = page.evaluate(LOOKS)  # a disabled Stop looks disabled in the dark theme too
+        assert dark["stopOpacity"] <= 0.5 and "grayscale" in dark["stopFilter"], dark
+        page.evaluate(
+            "() => document.querySelector('.streaming-chat-controls')"
+            ".scrollIntoView({ block: 'end' })"
+        )
+        page.screenshot(path=str(tmp_path / "chat-panel-dark.png"))
     print(f"In the browser, from the Stop click: last text shown after {last_shown_ms:.0f} ms,")
     print(f"marked as stopped after {marked_ms:.0f} ms")
     print(f"screenshot: {screenshot}")

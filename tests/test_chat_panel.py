@@ -90,7 +90,10 @@ def assert_valid(messages: list[dict[str, str]]) -> None:
 # --- Asking, streaming, stopping, retrying, clearing ------------------------------------
 
 
-def test_enter_sends_the_question_and_the_reply_streams_in_as_markdown():
+def test_enter_sends_the_question_and_the_reply_streams_in_as_markdown(monkeypatch):
+    # At the recorded pace: a reply of 0.25 s (4×) is too short to watch grow on a busy machine
+    use_strict_replay(monkeypatch, 1)
+
     async def scenario() -> list[str]:
         panel = ChatPanel()
         press_enter(panel, question("herbs-1"))
@@ -322,7 +325,7 @@ def test_live_mode_without_a_key_is_explained_in_the_panel(monkeypatch):
 
 
 def test_a_bug_is_caught_and_shown_never_lost_in_a_callback(monkeypatch):
-    async def broken(question, on_text=None):
+    async def broken(question, on_text=None, on_silence=None):
         raise RuntimeError("something broke")
 
     async def scenario() -> ChatPanel:
@@ -382,12 +385,18 @@ def test_a_1000_token_reply_sends_at_most_20_updates_a_second(wire):
     print(f"{deltas} deltas in {seconds:.1f} s: {len(value_updates)} value updates")
     assert len(value_updates) <= 20 * seconds + 5
     assert len(value_updates) < deltas / 2  # assigning every delta would send `deltas`
-    # Finished blocks are sent once each, as new widgets; only the tail is re-sent.
+    # Finished blocks are sent once, in new widgets (grouped until they outweigh a widget's
+    # cost); only the tail is re-sent.
     opened = [s for s in during if s.kind == "comm_open" and s.comm_id in reply_ids]
-    assert len(opened) >= 10
+    assert len(opened) >= 3
     sent_bytes = sum(s.size for s in updates + opened)
     print(f"sent {sent_bytes} bytes; per-delta assignment: {per_delta_bytes} bytes")
     assert sent_bytes < per_delta_bytes / 5
+    # Everything the panel sent for the reply, its other widgets included (as the benchmark
+    # counts it): at most five times the reply.
+    panel_bytes = sum(s.size for s in during)
+    print(f"the panel sent {panel_bytes} bytes for a reply of {len(text.encode())} bytes")
+    assert panel_bytes <= 5 * len(text.encode())
 
 
 def test_a_reply_view_renders_pieces_exactly_as_the_whole_text():
@@ -403,7 +412,7 @@ def test_a_reply_view_renders_pieces_exactly_as_the_whole_text():
 
     view = asyncio.run(feed())
     assert "".join(block.value for block in view.widget.children) == RENDERER.render(text)
-    assert len(view.widget.children) > 10
+    assert len(view.widget.children) > 3  # finished blocks were frozen as they came
 
 
 def test_the_panel_shows_a_short_stable_text_form():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbclient import NotebookClient
 
+from benchmarks.bench_markdown import SHAPES, deltas, scaling_run
 from streaming_course.markdown_live import PARSER, LiveMarkdown, RecordingPublisher, finished_length
 
 # Markdown-ish text -------------------------------------------------------------------------
@@ -276,6 +278,7 @@ y = 2
 Last paragraph."""
 
 NOTEBOOK_CELL = f"""\
+import asyncio
 import itertools
 from streaming_course.markdown_live import LiveMarkdown
 
@@ -308,3 +311,169 @@ def test_a_notebook_using_it_passes_nbval(tmp_path):
         timeout=120,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# Work in step with the text (issue 17) -------------------------------------------------------
+#
+# Counted work (characters given to the parser) is exact and the same on any machine; CPU time
+# is read with `time.process_time`, compared only within one run, the best of three.
+
+
+def parsed_characters(text: str, **options) -> int:
+    """Characters LiveMarkdown parses for `text`, streamed as the benchmark streams it."""
+    now = [0.0]
+    live = LiveMarkdown(publisher=RecordingPublisher(), clock=lambda: now[0], **options)
+    for now[0], delta in deltas(text):
+        live.feed(delta)
+    live.close()
+    return live.work.parsed
+
+
+def best_cpus(*texts: str, runs: int = 5) -> list[float]:
+    """The least CPU each text took in `runs` runs, taken in turn (so that a busy moment of the
+    machine weighs on all of them alike)."""
+    cpus = [[scaling_run(text).cpu for text in texts] for _ in range(runs)]
+    return [min(each) for each in zip(*cpus, strict=True)]
+
+
+@pytest.mark.parametrize("shape", ["list", "table"])
+def test_a_28_kb_list_or_table_costs_little_cpu_and_grows_linearly(shape: str):
+    at_4x, at_8x = SHAPES[shape](4), SHAPES[shape](8)
+    assert 25_000 <= len(at_8x.encode()) <= 31_000
+    run = scaling_run(at_8x)
+    assert run.exact and run.bytes_sent <= 5 * run.size
+    cpu_4x, cpu_8x = best_cpus(at_4x, at_8x)
+    print(f"{shape}: CPU {cpu_4x:.4f} s at 4×, {cpu_8x:.4f} s at 8×, stream {run.duration:.0f} s")
+    assert cpu_8x <= 0.03 * run.duration
+    assert cpu_8x / cpu_4x <= 2.5
+    parsed_4x, parsed_8x = parsed_characters(at_4x), parsed_characters(at_8x)
+    assert 0 < parsed_8x <= 3 * len(at_8x) and parsed_8x / parsed_4x <= 2.5
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_every_shape_is_exact_within_five_times_and_parsed_a_few_times(shape: str):
+    for scale in (1, 4):
+        text = SHAPES[shape](scale)
+        run = scaling_run(text)
+        assert run.exact and run.bytes_sent <= 5 * run.size, (scale, run)
+        assert parsed_characters(text) <= 4 * len(text)  # each character parsed a few times
+
+
+def test_blank_lines_inside_a_code_block_or_a_list_cause_no_parse():
+    code = "```python\n" + "x = 1\n\n" * 2000 + "```\n\nAfter.\n"
+    loose_list = "- item\n\n  more\n\n" * 2000 + "After.\n"
+    for text in (code, loose_list):
+        assert parsed_characters(text) <= 3 * len(text)
+
+
+def test_pathological_html_is_parsed_in_step_with_the_text():
+    """Each line may end the HTML block and each blank line may end it: parses are spaced out."""
+    text = "<pre>\n" + "<b>x</b>\n\n" * 3000 + "</pre>\n\nAfter.\n"
+    assert parsed_characters(text) <= 12 * len(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), text=markdown_texts())
+def test_finished_blocks_are_frozen_as_soon_as_a_full_parse_would(data: st.DataObject, text: str):
+    """With a refresh on every delta and no byte budget, the frozen text is what parsing the
+    whole open text after every delta would freeze: reading each delta once misses nothing."""
+    notebook = RecordingPublisher()
+    tick = itertools.count()
+    live = LiveMarkdown(publisher=notebook, clock=lambda: next(tick), resend_ratio=1e12)
+    bounds = [0, *sorted(set(data.draw(cuts_for(text)))), len(text)]
+    expected = 0
+    for start, end in itertools.pairwise(bounds):
+        live.feed(text[start:end])
+        expected += finished_length(text[expected:end])
+        frozen = sum(len(sent.markdown) for sent in notebook.sent if sent.kind == "display")
+        assert frozen == expected, text[:end]
+    live.close()
+
+
+def test_a_costly_render_spaces_the_refreshes_out():
+    """A refresh that takes 20 ms of CPU (here, a fake CPU clock) is followed by none for 200 ms."""
+    cpu = itertools.count(step=0.01)  # every reading of the CPU clock moves 10 ms
+    now = 0.0
+    notebook = RecordingPublisher()
+    live = LiveMarkdown(
+        publisher=notebook, clock=lambda: now, cost_clock=lambda: next(cpu), resend_ratio=1e12
+    )
+    refreshed_at = []
+    for step in range(400):  # 8 s of deltas every 20 ms
+        now = step * 0.02
+        before = live.work.refreshes
+        live.feed("word ")
+        if live.work.refreshes > before:
+            refreshed_at.append(now)
+    live.close()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(refreshed_at)]
+    assert min(gaps) >= 0.1 - 1e-9  # a 10 ms refresh, at most 10 % of the time
+    assert len(refreshed_at) >= 8 / 0.12  # and not fewer than that
+
+
+def test_a_publisher_that_keeps_updates_gets_the_finished_blocks_in_the_tails_output():
+    class KeepingPublisher(RecordingPublisher):
+        keeps_updates = True  # like a widget: what an update shows is what stays
+
+    runs = {}
+    for publisher in (KeepingPublisher(), RecordingPublisher()):
+        clock = itertools.count(step=0.021).__next__  # about 7 ms a token
+        live = LiveMarkdown(publisher=publisher, clock=clock)
+        for cut in range(0, len(LONG_REPLY), 12):
+            live.feed(LONG_REPLY[cut : cut + 12])
+        live.close()
+        runs[type(publisher)] = publisher
+    keeping, notebook = runs[KeepingPublisher], runs[RecordingPublisher]
+    assert "".join(keeping.outputs) == LONG_REPLY
+    assert "".join(map(html, keeping.outputs)) == html(LONG_REPLY)
+    assert all(keeping.outputs), "no empty outputs are left behind"
+    assert keeping.bytes_sent <= 5 * len(LONG_REPLY.encode())
+    assert len(keeping.sent) < len(notebook.sent) and len(keeping.outputs) > 10
+
+
+def test_catch_up_shows_the_text_when_it_pauses():
+    async def scenario() -> RecordingPublisher:
+        notebook = RecordingPublisher()
+        live = LiveMarkdown(publisher=notebook, catch_up=True)
+        live.feed("Hello")  # shown at once
+        live.feed(", world")  # too soon: shown when the rate allows, though nothing follows
+        await asyncio.sleep(0.2)
+        assert "".join(notebook.outputs) == "Hello, world"
+        live.close()
+        return notebook
+
+    asyncio.run(scenario())
+
+
+# The chat panel's reply: the same LiveMarkdown, through a widget publisher ------------------
+
+
+def widget_reply(text: str, cuts: list[int], step: float = 0.021):
+    """Feed `text`, cut at `cuts`, to the chat panel's ReplyView on a simulated clock."""
+    from streaming_course.chat.reply_view import ReplyView
+
+    clock = itertools.count(step=step).__next__
+    view = ReplyView(clock=clock)
+    for start, end in itertools.pairwise([0, *sorted(set(cuts)), len(text)]):
+        view.add(text[start:end])
+    view.finish()
+    return view
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), text=markdown_texts())
+def test_the_chat_reply_renders_any_split_exactly(data: st.DataObject, text: str):
+    from streaming_course.chat.reply_view import RENDERER
+
+    view = widget_reply(text, data.draw(cuts_for(text)))
+    assert "".join(child.value for child in view.widget.children) == RENDERER.render(text)
+
+
+@pytest.mark.parametrize("shape", ["list", "table", "paragraphs"])
+def test_the_chat_reply_does_work_in_step_with_the_text(shape: str):
+    views = {k: widget_reply(SHAPES[shape](k), [d for d in range(0, 10**6, 12)]) for k in (4, 8)}
+    for k, view in views.items():
+        size = len(SHAPES[shape](k).encode())
+        assert view.live.bytes_sent <= (view.live.resend_ratio + 1) * size
+        assert view.live.work.parsed <= 3 * size
+    assert views[8].live.work.parsed <= 2.5 * max(views[4].live.work.parsed, 1)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import traceback
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -23,10 +22,13 @@ import anthropic
 import ipywidgets as widgets
 
 from ..client import make_async_client, mode_banner
-from ..config import ConfigError, load_settings
-from ..conversation import Conversation, TextCallback, Turn
+from ..config import DEFAULT_MODEL, ConfigError, load_settings
+from ..conversation import Conversation, Turn
 from ..i18n import message
-from .reply_view import ReplyView
+from ..redact import error_details, error_line, redact
+from ..replay.fixture import FixtureError
+from ..silence import read_timeout, silence_notice
+from .reply_view import Look, ReplyView, shared_look
 
 STYLE = """<style>
 .streaming-chat-panel .widget-html-content { line-height: 1.5; }
@@ -34,8 +36,27 @@ STYLE = """<style>
 .streaming-chat-problem { color: var(--jp-warn-color0, #b45309); }
 .streaming-chat-incomplete { border-left: 3px solid var(--jp-warn-color1, #d97706);
   padding-left: 8px; }
+.streaming-chat-transcript { height: 50vh; min-height: 14em; overflow-y: auto; }
+.streaming-chat-transcript > * { flex: 0 0 auto; }
+.streaming-chat-turn + .streaming-chat-turn { border-top: 1px solid var(--jp-border-color2, #ccc);
+  margin-top: 10px; padding-top: 10px; }
+.streaming-chat-reply .widget-html { margin: 0 0 0.75rem 0; }
+.streaming-chat-reply .widget-html-content > * { margin: 0 0 0.75rem 0; }
+.streaming-chat-reply .widget-html-content > :last-child { margin-bottom: 0; }
+.streaming-chat-controls { flex-wrap: wrap; gap: 4px; }
+.streaming-chat-controls .streaming-chat-input { flex: 1 1 16em; min-width: 12em; }
+.streaming-chat-controls .jupyter-button { width: auto; padding: 0 12px; }
+.streaming-chat-panel .jupyter-button:disabled { opacity: 0.35; filter: grayscale(1);
+  cursor: not-allowed; }
 </style>"""
-"""The panel's few styles, sent once with its header."""
+"""The panel's few styles, sent once with its header. The transcript scrolls in a box of fixed
+height, newest at the bottom, so that the controls below it never move while a reply streams;
+every block of a reply is followed by the same gap, whichever widget holds it."""
+
+TURN_CLASS = "streaming-chat-turn"
+
+SETUP_ERRORS = (ConfigError, FixtureError, OSError)
+"""What can keep the panel from making its client: a setting, a recording, a file."""
 
 
 class ChatPanel:
@@ -63,12 +84,12 @@ class ChatPanel:
         self.max_rate = max_rate  # widget updates per second, at most, while a reply streams
         self.conversation = Conversation(
             client,
-            model or load_settings().model,
+            model or _default_model(),
             system=system,
             max_tokens=max_tokens,
             keep_partial=keep_partial,
         )
-        self.setup_error: ConfigError | None = None
+        self.setup_error: Exception | None = None
         self.header = widgets.HTML()
         if client is None:
             self._connect()
@@ -76,6 +97,7 @@ class ChatPanel:
             self.header.value = STYLE
         self._task: asyncio.Task[Turn] | None = None
         self._views: list[TurnView] = []
+        self.look = shared_look()  # one layout and one style for all the turns' HTML
         self._build_widgets(system)
 
     # --- What a learner calls ---------------------------------------------------------
@@ -116,12 +138,10 @@ class ChatPanel:
 
     def retry(self) -> asyncio.Task[Turn]:
         """Ask the last question again, in place of its turn; returns the reply's task."""
-        if not self._views:
-            raise ValueError(message("chat.nothing_to_retry"))
-        view = self._views[-1]
-        if self.turns and view.turn is self.turns[-1]:
-            self.conversation.undo_last_turn()
-        return self._ask(view.question, replacing=view)
+        if self.busy:
+            raise RuntimeError(message("chat.busy"))
+        question = self.conversation.undo_last_turn()  # every view's turn is recorded there
+        return self._ask(question, replacing=self._views[-1])
 
     def clear(self) -> None:
         """Forget the conversation and empty the panel (a reply in flight is stopped first)."""
@@ -158,23 +178,24 @@ class ChatPanel:
             raise RuntimeError(message("chat.busy"))
         loop = asyncio.get_running_loop()  # a notebook has one; a plain script must use asyncio
         self.conversation.system = self.system_prompt.value.strip() or None
-        view = TurnView(question, self.max_rate)
+        view = TurnView(question, self.max_rate, self.look)
         if replacing is not None:
             self._views.remove(replacing)
         self._views.append(view)
         self.transcript.children = tuple(each.widget for each in self._views)
-        task = loop.create_task(self._reply(question, view.add_text))
+        task = loop.create_task(self._reply(question, view))
         task.add_done_callback(partial(self._show_result, view, len(self.turns)))
         self._task = task
         self._show_busy(True)
         return task
 
-    async def _reply(self, question: str, on_text: TextCallback) -> Turn:
+    async def _reply(self, question: str, view: TurnView) -> Turn:
         if self.conversation.client is None:
             self._connect()  # the settings may have been fixed since
         if self.setup_error is not None:
             raise self.setup_error
-        return await self.conversation.stream_reply(question, on_text)
+        view.read_timeout = read_timeout(self.conversation.client)
+        return await self.conversation.stream_reply(question, view.add_text, view.show_silence)
 
     def _show_result(self, view: TurnView, turns_before: int, task: asyncio.Task[Turn]) -> None:
         """Show how the reply ended: its figures, or what went wrong (never a silent failure)."""
@@ -182,21 +203,24 @@ class ChatPanel:
         if task.cancelled() and len(self.turns) > turns_before:  # the stopped turn's record
             view.show_turn(self.turns[-1])
         elif task.cancelled():  # stopped before the request was even sent
-            note = message("events.stopped", chars=0)
-            view.show_turn(Turn(view.question, "", "stopped", note, in_history=False))
-        elif task.exception() is not None:
+            view.show_turn(self.conversation.record_unsent(view.question))
+        elif isinstance(task.exception(), SETUP_ERRORS):  # no client: recorded, with the fix
+            view.show_turn(self.conversation.record_unsent(view.question, task.exception()))
+        elif task.exception() is not None:  # a bug: recorded too, so the transcript has it
+            view.turn = self.conversation.record_unsent(view.question, task.exception())
             view.show_error(task.exception())
         else:
             view.show_turn(task.result())
 
     def _connect(self) -> None:
         """Make the client, or keep the reason it cannot be made; say which in the header."""
-        settings = load_settings()
         try:
+            settings = load_settings()
             self.conversation.client = make_async_client(settings, banner=False)
-        except ConfigError as error:
+        except SETUP_ERRORS as error:
             self.setup_error = error
-            self.header.value = f"{STYLE}{_line(f'⚠ {error}', 'streaming-chat-problem')}"
+            line = _line(f"⚠ {redact(str(error))}", "streaming-chat-problem")
+            self.header.value = f"{STYLE}{line}"
             return
         self.setup_error = None
         self.header.value = f"{STYLE}{_line(mode_banner(settings), 'streaming-chat-note')}"
@@ -212,8 +236,15 @@ class ChatPanel:
             style={"description_width": "initial"},
         )
         self.transcript = widgets.VBox()
+        # The transcript scrolls inside a box of fixed height that starts at its bottom
+        # (column-reverse): a reply that grows stays in view, and the controls stay put.
+        scroller = widgets.Box(
+            [self.transcript],
+            layout=widgets.Layout(flex_flow="column-reverse"),
+            _dom_classes=["streaming-chat-transcript"],
+        )
         self.input = widgets.Text(
-            placeholder=message("chat.input_placeholder"), layout=widgets.Layout(flex="1")
+            placeholder=message("chat.input_placeholder"), layout=widgets.Layout(width="auto")
         )
         self.input.add_class("streaming-chat-input")
         self.input.on_msg(self._on_input_message)
@@ -221,10 +252,13 @@ class ChatPanel:
         self.stop_button = _button("chat.stop", "stop", "warning", lambda _: self.stop())
         self.retry_button = _button("chat.retry", "redo", "", lambda _: self.retry())
         self.clear_button = _button("chat.clear", "trash", "", lambda _: self.clear())
+        self.activity = widgets.HTML(_dom_classes=["streaming-chat-activity"])
         controls = widgets.HBox(
-            [self.input, self.send_button, self.stop_button, self.retry_button, self.clear_button]
+            [self.input, self.send_button, self.stop_button, self.retry_button, self.clear_button],
+            _dom_classes=["streaming-chat-controls"],
         )
-        self.widget = widgets.VBox([self.header, self.system_prompt, self.transcript, controls])
+        parts = [self.header, self.system_prompt, scroller, controls, self.activity]
+        self.widget = widgets.VBox(parts)
         self.widget.add_class("streaming-chat-panel")
         self._show_busy(False)
 
@@ -241,6 +275,9 @@ class ChatPanel:
         self.send(text)
 
     def _show_busy(self, busy: bool) -> None:
+        # The kernel reads "Idle" while a reply streams in its task: the panel says it.
+        streaming = _line(message("chat_panel.streaming"), "streaming-chat-note")
+        self.activity.value = streaming if busy else ""
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         self.retry_button.disabled = busy or not self._views
@@ -250,21 +287,33 @@ class ChatPanel:
 class TurnView:
     """One question in the panel, its reply as it streams, and a line saying how it went."""
 
-    def __init__(self, question: str, max_rate: float) -> None:
+    def __init__(self, question: str, max_rate: float, look: Look | None = None) -> None:
         self.question = question
         self.turn: Turn | None = None  # set once the reply has ended
-        asked = widgets.HTML(f"<b>{html.escape(message('chat.you'))}:</b> {html.escape(question)}")
-        asked.add_class("streaming-chat-question")
-        self.reply = ReplyView(max_rate)
-        self.status = widgets.HTML(_line(message("chat.waiting"), "streaming-chat-note"))
-        self.status.add_class("streaming-chat-status")
-        self.widget = widgets.VBox([asked, self.reply.widget, self.status])
+        self.reply = ReplyView(max_rate, look=look)
+        look = self.reply.look  # shared by the turn's widgets: fewer widgets to open
+        you = f"<b>{html.escape(message('chat.you'))}:</b> {html.escape(question)}"
+        asked = widgets.HTML(you, **look, _dom_classes=["streaming-chat-question"])
+        waiting = _line(message("chat.waiting"), "streaming-chat-note")
+        self.status = widgets.HTML(waiting, **look, _dom_classes=["streaming-chat-status"])
+        self.read_timeout: float | None = None  # for the line shown when the stream stalls
+        self._silent = False
+        parts = [asked, self.reply.widget, self.status]
+        self.widget = widgets.VBox(parts, layout=look["layout"], _dom_classes=[TURN_CLASS])
 
     def add_text(self, text: str) -> None:
         """Show a piece of the reply (the first one also changes the waiting line)."""
-        if not self.reply.text:
+        if not self.reply.text or self._silent:
+            self._silent = False
             self.status.value = _line(message("chat.streaming"), "streaming-chat-note")
         self.reply.add(text)
+
+    def show_silence(self, seconds: float) -> None:
+        """Say that nothing has arrived for `seconds`, and what the learner can do."""
+        if self.turn is None:  # the reply may have ended meanwhile
+            self._silent = True
+            notice = silence_notice(seconds, self.read_timeout, "panel")
+            self.status.value = _line(notice, "streaming-chat-problem")
 
     def show_turn(self, turn: Turn) -> None:
         """Show the whole reply and its figures; an incomplete one is marked, with details."""
@@ -275,16 +324,17 @@ class TurnView:
             self.status.value = figures
             return
         self.reply.widget.add_class("streaming-chat-incomplete")
-        problem = _line(turn.problem(), "streaming-chat-problem")
+        retry_hint = f" {message('faults.retry_panel')}" if turn.retry_may_help else ""
+        problem = _line(turn.problem() + retry_hint, "streaming-chat-problem")
         self.status.value = problem + figures + (_details(turn.error) if turn.error else "")
 
     def show_error(self, error: BaseException) -> None:
         """Show an error that is not the stream's (a setting, a bug) in one line and details."""
         self.reply.finish()
         if isinstance(error, ConfigError):
-            line = f"⚠ {error}"
+            line = f"⚠ {redact(str(error))}"
         else:
-            line = message("chat.unexpected", error=f"{type(error).__name__}: {error}")
+            line = message("chat.unexpected", error=error_line(error))
         self.status.value = _line(line, "streaming-chat-problem") + _details(error)
 
 
@@ -303,6 +353,14 @@ def _line(text: str, css_class: str) -> str:
 
 def _details(error: BaseException) -> str:
     """The whole error, folded: a click on "Details" unfolds it."""
-    text = "".join(traceback.format_exception(error))
+    text = error_details(error)  # keys and header values hidden
     summary = html.escape(message("chat.details"))
     return f"<details><summary>{summary}</summary><pre>{html.escape(text)}</pre></details>"
+
+
+def _default_model() -> str:
+    """The course's model; when the settings cannot be read, the default (the header says why)."""
+    try:
+        return load_settings().model
+    except ConfigError:
+        return DEFAULT_MODEL
