@@ -20,6 +20,49 @@ turns every one into a fixture file ``fixtures/<group>/<name>.sse`` (streamed) o
 
 Several exchanges with the same request are served in turn (a 429, then the answer).
 
+A reply of several blocks, in order, instead of ``reply``/``reply_thinking``/``reply_tool``
+(the kinds of `synth_blocks`: tool input streams in pieces of a few characters, the first
+one empty, and a tool without arguments sends only that)::
+
+    reply_blocks = [
+      { type = "text", text = "I'll look both up." },
+      { type = "tool_use", name = "get_weather", input = { city = "Oslo" } },  # id optional
+      { type = "tool_use", name = "get_date", input = {} },   # sends one empty JSON piece
+      { type = "tool_use", name = "save_note", input = { … }, eager = true },
+                                    # eager: as with the tool's eager_input_streaming
+      { type = "thinking", thinking = "…", signature = "…" },  # signature optional
+      { type = "server_tool_use", name = "web_search", input = { query = "…" } },
+      { type = "web_search_tool_result", results = [{ url = "…", title = "…", page_age = "…" }] },
+      { type = "text", text = "…", citations = [{ url = "…", title = "…", cited_text = "…" }] },
+    ]
+    stop_reason = "pause_turn"      # optional; else tool_use when a tool_use block is there
+
+A ``web_search_tool_result`` answers the ``server_tool_use`` before it, arrives whole, and
+its pages count as input tokens: the reply's message_delta then resends ``input_tokens``,
+with ``server_tool_use = {web_search_requests = n}``. A citation with a ``url`` is a web
+search one (its type and encrypted index are filled in).
+
+The next turn of a conversation names the exchange it continues::
+
+    [[exchange]]
+    name = "weather-answer"
+    after = "weather-call"          # its messages + its reply (every block) as the assistant
+    tool_results = ["12 °C, rain", { content = "unknown city", is_error = true }]
+                                    # one per tool_use block, in order; or prompt = "…" for a
+                                    # user message; or neither (continue a pause_turn)
+    reply = "It is 12 °C in Oslo."  # model, max_tokens, stream, request: inherited
+
+How a reply ends and what it carries besides its events (`synth_endings`)::
+
+    request_id = true               # a `request-id` header; headers = { retry-after = "1" }
+    stop_reason = "refusal"         # or model_context_window_exceeded, stop_sequence…
+    stop_details = { type = "refusal", category = "cyber", explanation = "…" }
+    usage = { input_tokens = 199000 }        # replaces the synthesized figures
+    cache = "write"                 # or "read": the system prompt up to its cache_control
+    prefill_delay = 0.6             # seconds more before the first byte (a long prompt)
+    fault = { kind = "stall", after_tokens = 20, seconds = 120 }   # silence, then a drop
+    endpoint = "count_tokens"       # instead of a reply: the answer to messages.count_tokens
+
     >>> planned = plan_fixtures(SOURCES_DIR)      # doctest: +SKIP
     >>> [path.name for path, fixture in planned][:2]    # doctest: +SKIP
     ['hello.sse', 'hello.http']
@@ -27,6 +70,7 @@ Several exchanges with the same request are served in turn (a 429, then the answ
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -34,7 +78,9 @@ from typing import Any
 from ..config import DEFAULT_LARGE_MODEL, DEFAULT_MODEL, PACKAGE_FIXTURES
 from .fixture import Fixture, FixtureError
 from .library import FIXTURE_SUFFIXES
-from .synth import Block, Fault, TextBlock, ThinkingBlock, ToolUseBlock, http_error, synthesize
+from .synth import Block, TextBlock, ThinkingBlock, ToolUseBlock, http_error, synthesize
+from .synth_blocks import blocks_from_source
+from .synth_endings import count_tokens_fixture, fault_of, shape_fixture
 
 SOURCES_DIR = PACKAGE_FIXTURES / "sources"
 MODEL_ALIASES = {"default": DEFAULT_MODEL, "large": DEFAULT_LARGE_MODEL}
@@ -49,8 +95,10 @@ def plan_fixtures(sources: Path = SOURCES_DIR) -> list[tuple[Path, Fixture]]:
                 exchanges = tomllib.load(file).get("exchange", [])
             except tomllib.TOMLDecodeError as error:
                 raise FixtureError(f"{source}: {error}") from None
+        earlier: dict[str, dict[str, Any]] = {}  # exchanges by name, for `after`
         for number, exchange in enumerate(exchanges, start=1):
             try:
+                exchange = earlier[exchange["name"]] = continued(exchange, earlier)
                 planned += _fixtures_for(exchange, source.parent.parent / source.stem)
             except (KeyError, TypeError, ValueError) as error:
                 raise FixtureError(
@@ -104,6 +152,10 @@ def outdated(planned: list[tuple[Path, Fixture]]) -> list[Path]:
 
 def _fixtures_for(exchange: dict[str, Any], group_dir: Path) -> list[tuple[Path, Fixture]]:
     name = exchange["name"]
+    if exchange.get("endpoint") == "count_tokens":  # the answer to messages.count_tokens
+        counted = count_tokens_fixture(_request({**exchange, "max_tokens": 0}, streamed=False))
+        seed = f"{group_dir.name}/{name}"
+        return [(group_dir / f"{name}.http", shape_fixture(counted, exchange, seed=seed))]
     stream = exchange.get("stream", True)
     variants = [True, False] if stream == "both" else [bool(stream)]
     results = []
@@ -111,6 +163,7 @@ def _fixtures_for(exchange: dict[str, Any], group_dir: Path) -> list[tuple[Path,
         request = _request(exchange, streamed)
         suffix = ".sse" if streamed and "http_error" not in exchange else ".http"
         fixture = _response(exchange, request, seed=f"{group_dir.name}/{name}")
+        fixture = shape_fixture(fixture, exchange, seed=f"{group_dir.name}/{name}{suffix}")
         results.append((group_dir / f"{name}{suffix}", fixture))
     return results
 
@@ -141,13 +194,15 @@ def _response(exchange: dict[str, Any], request: dict[str, Any], seed: str) -> F
             message=error["message"],
             retry_after_ms=error.get("retry_after_ms"),
         )
-    fault = Fault(**exchange["fault"]) if "fault" in exchange else None
+    fault = fault_of(exchange)  # Fault(**exchange["fault"]); a stall is shaped after
     return synthesize(
         request, _blocks(exchange), seed=seed, fault=fault, stop_reason=exchange.get("stop_reason")
     )
 
 
 def _blocks(exchange: dict[str, Any]) -> list[Block]:
+    if "reply_blocks" in exchange:
+        return blocks_from_source(exchange["reply_blocks"])
     blocks: list[Block] = []
     if "reply_thinking" in exchange:
         blocks.append(ThinkingBlock(exchange["reply_thinking"]))
@@ -160,3 +215,36 @@ def _blocks(exchange: dict[str, Any]) -> list[Block]:
     if not blocks:
         raise ValueError("an exchange needs reply, reply_thinking, reply_tool or http_error")
     return blocks
+
+
+def continued(exchange: dict[str, Any], earlier: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`exchange` with its ``after`` resolved: the earlier exchange's conversation, continued.
+
+    The messages become the earlier request's, then its reply as the assistant turn (all its
+    blocks, as the API needs them back), then a user turn of ``tool_results`` (one per
+    ``tool_use`` block, in order) or of ``prompt``; with neither, the assistant turn is the
+    last (a ``pause_turn`` continued). Model, max_tokens, stream and request fields are
+    inherited unless the exchange gives its own.
+    """
+    if "after" not in exchange:
+        return exchange
+    before = earlier[exchange["after"]]
+    assistant = json.loads(_response(before, _request(before, streamed=False), "").json_body)
+    messages = [*_request(before, streamed=False)["messages"]]
+    messages.append({"role": "assistant", "content": assistant["content"]})
+    if "tool_results" in exchange:
+        calls = [block for block in assistant["content"] if block["type"] == "tool_use"]
+        if len(calls) != len(exchange["tool_results"]):
+            raise ValueError(f"tool_results: {len(calls)} tool_use blocks to answer")
+        results = [
+            {"type": "tool_result", "tool_use_id": call["id"]}
+            | (result if isinstance(result, dict) else {"content": result})
+            for call, result in zip(calls, exchange["tool_results"], strict=True)
+        ]
+        messages.append({"role": "user", "content": results})
+    elif "prompt" in exchange:
+        messages.append({"role": "user", "content": exchange["prompt"]})
+    inherited = {key: before[key] for key in ("model", "max_tokens", "stream") if key in before}
+    request = {**before.get("request", {}), **exchange.get("request", {})}
+    rest = {key: value for key, value in exchange.items() if key not in ("after", "prompt")}
+    return {**inherited, **rest, "messages": messages, "request": request}

@@ -32,7 +32,7 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .fixture import Fixture, TimedEvent
 
@@ -112,7 +112,13 @@ class ToolUseBlock:
     id: str = ""  # derived when empty
 
 
-Block = TextBlock | ThinkingBlock | ToolUseBlock
+class SelfEmittingBlock(Protocol):
+    """A block that writes its own events (the kinds in `synth_blocks`)."""
+
+    def emit(self, stream: _Stream, index: int, first: bool) -> dict[str, Any]: ...
+
+
+Block = TextBlock | ThinkingBlock | ToolUseBlock | SelfEmittingBlock
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ class _Stream:
     events: list[TimedEvent] = field(default_factory=list)
     output_tokens: int = 0
     stopped_by: str | None = None  # "max_tokens" or the fault's kind
+    added_input_tokens: int = 0  # e.g. search results read: message_delta resends input_tokens
+    usage_updates: dict[str, Any] = field(default_factory=dict)  # e.g. server_tool_use counts
 
     def emit(self, payload: dict[str, Any], at: float | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -236,7 +244,7 @@ def synthesize(
         {
             "type": "message_delta",
             "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
-            "usage": {"output_tokens": stream.output_tokens},
+            "usage": _delta_usage(stream, usage),
         }
     )
     stream.emit({"type": "message_stop"}, at=clock.wait(0.001))
@@ -246,7 +254,7 @@ def synthesize(
         content=final_blocks,
         stop_reason=stop_reason,
         stop_sequence=stop_sequence,
-        usage={**usage, "output_tokens": stream.output_tokens},
+        usage={**usage, **_delta_usage(stream, usage)},
     )
     return Fixture(
         request=request,
@@ -273,6 +281,8 @@ def _apply_stop_sequences(
 
 def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[str, Any]:
     """Emit one content block's events; return the block as it ends up in the message."""
+    if hasattr(block, "emit"):  # the kinds of synth_blocks write their own events
+        return block.emit(stream, index, first)
     clock = stream.clock
     if isinstance(block, TextBlock):
         start: dict[str, Any] = {"type": "text", "text": ""}
@@ -319,6 +329,15 @@ def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[
         result["input"] = json.loads(sent) if stream.stopped_by is None else {}
     stream.emit({"type": "content_block_stop", "index": index}, at=clock.wait(0.002))
     return result
+
+
+def _delta_usage(stream: _Stream, usage: dict[str, Any]) -> dict[str, Any]:
+    """message_delta's usage: output tokens; input and server tool counts when they changed."""
+    if not stream.added_input_tokens and not stream.usage_updates:
+        return {"output_tokens": stream.output_tokens}
+    resent = {name: usage[name] for name in usage if name.endswith("input_tokens")}
+    resent["input_tokens"] += stream.added_input_tokens
+    return {**resent, "output_tokens": stream.output_tokens, **stream.usage_updates}
 
 
 def _emit_deltas(

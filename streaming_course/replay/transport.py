@@ -12,6 +12,16 @@ building, retries, error mapping, SSE decoding, the stream helpers.
 Each event leaves the transport at its recorded second, divided by ``speed``
 (1.0 = as recorded, 4 = four times faster, 0 = at once). The response headers arrive
 with the first event, as they do from the API.
+
+A silence longer than the request's read timeout (the SDK passes it in
+``request.extensions["timeout"]``) ends as a real socket's would: after that many
+(scaled) seconds, `httpx2.ReadTimeout` — before the headers, the SDK retries it; in the
+middle of the body it reaches the reader unwrapped. The timeout counts in recorded
+seconds, so whether a stall trips it does not depend on ``speed``.
+
+Requests to ``/v1/messages/count_tokens`` are answered from fixtures with that
+``endpoint``; with a fallback (not strict), a request with none gets the synthesizer's
+estimate, the figure the replayed replies' usage uses.
 """
 
 from __future__ import annotations
@@ -23,8 +33,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx2
 
-from .fixture import Fixture
+from .fixture import MESSAGES_ENDPOINT, Fixture
 from .library import FixtureLibrary, ReplayMiss
+from .synth_endings import COUNT_TOKENS_ENDPOINT, count_tokens_fixture
 
 REPLAY_HEADER = "x-streaming-course-replay"
 
@@ -46,30 +57,52 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.speed = speed
         self.strict = strict
         self.fallback = fallback
+        self._libraries: dict[str, FixtureLibrary] = {}  # other endpoints' fixtures
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
-        fixture = self._fixture_for(request.read())
-        body = PacedBody(fixture, started, self.speed)
+        fixture = self._fixture_for(request.read(), request.url.path)
+        body = PacedBody(fixture, started, self.speed, read_timeout(request))
+        timed_out = body.header_timeout()
+        if timed_out is not None:
+            sleep_until(timed_out)
+            raise body.timeout_error(request)
         sleep_until(body.deadline(body.first_byte_at))
         return self._response(fixture, body, request)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
-        fixture = self._fixture_for(await request.aread())
-        body = PacedBody(fixture, started, self.speed)
+        fixture = self._fixture_for(await request.aread(), request.url.path)
+        body = PacedBody(fixture, started, self.speed, read_timeout(request))
+        timed_out = body.header_timeout()
+        if timed_out is not None:
+            await async_sleep_until(timed_out)
+            raise body.timeout_error(request)
         await async_sleep_until(body.deadline(body.first_byte_at))
         return self._response(fixture, body, request)
 
-    def _fixture_for(self, raw_body: bytes) -> Fixture:
+    def _fixture_for(self, raw_body: bytes, endpoint: str = MESSAGES_ENDPOINT) -> Fixture:
         request = json.loads(raw_body or b"{}")
+        library = self._library_for(endpoint)
         try:
-            fixture = self.library.find(request, strict=self.strict)
+            fixture = library.find(request, strict=self.strict)
         except ReplayMiss as miss:
             return _not_found(request, str(miss))
+        if fixture is not None and fixture.endpoint != endpoint:
+            fixture = None  # another endpoint's answer to the same body
         if fixture is None and self.fallback is not None:
-            fixture = self.fallback(request)
-        return fixture or _not_found(request, self.library.describe_miss(request))
+            counting = endpoint == COUNT_TOKENS_ENDPOINT
+            fixture = count_tokens_fixture(request) if counting else self.fallback(request)
+        return fixture or _not_found(request, library.describe_miss(request))
+
+    def _library_for(self, endpoint: str) -> FixtureLibrary:
+        """The messages library itself; for another endpoint, the fixtures that answer it."""
+        if endpoint == MESSAGES_ENDPOINT or not endpoint.startswith(MESSAGES_ENDPOINT):
+            return self.library
+        if endpoint not in self._libraries:
+            answers = [f for f in self.library.fixtures if f.endpoint == endpoint]
+            self._libraries[endpoint] = FixtureLibrary(answers)
+        return self._libraries[endpoint]
 
     @staticmethod
     def _response(fixture: Fixture, body: PacedBody, request: httpx2.Request) -> httpx2.Response:
@@ -83,37 +116,91 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
 
 class PacedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
-    """A response body that releases each recorded chunk at its (scaled) recorded time."""
+    """A response body that releases each recorded chunk at its (scaled) recorded time.
 
-    def __init__(self, fixture: Fixture, started: float, speed: float) -> None:
+    With a `read_timeout` (seconds), a gap between chunks longer than it raises
+    `httpx2.ReadTimeout` that many seconds after the last chunk, as a socket would.
+    """
+
+    def __init__(
+        self, fixture: Fixture, started: float, speed: float, read_timeout: float | None = None
+    ) -> None:
         self.started = started
         self.speed = speed
+        self.read_timeout = read_timeout
         self.dropped_at = fixture.dropped_at
         if fixture.body_kind == "json":
             self.chunks = [(fixture.latency, fixture.json_body.encode())]
         else:
-            self.chunks = [(event.at, (event.wire + "\n").encode()) for event in fixture.events]
+            self.chunks = [(event.at, event.sent) for event in fixture.events]
         self.first_byte_at = self.chunks[0][0] if self.chunks else (self.dropped_at or 0.0)
 
     def deadline(self, at: float) -> float:
         """The `time.monotonic()` at which something recorded at second `at` is due."""
         return self.started + (at / self.speed if self.speed else 0.0)
 
-    def __iter__(self) -> Iterator[bytes]:
-        for at, chunk in self.chunks:
-            sleep_until(self.deadline(at))
-            yield chunk
+    def header_timeout(self) -> float | None:
+        """When the wait for the first byte times out (a deadline), or None if it does not."""
+        return self._timeout_between(0.0, self.first_byte_at)
+
+    def timeout_error(self, request: httpx2.Request | None = None) -> httpx2.ReadTimeout:
+        return httpx2.ReadTimeout(
+            f"The read operation timed out (replayed: nothing arrived for {self.read_timeout} s)",
+            request=request,
+        )
+
+    def _timeout_between(self, last_at: float, next_at: float) -> float | None:
+        if self.read_timeout is None or next_at - last_at <= self.read_timeout:
+            return None
+        return self.deadline(last_at + self.read_timeout)
+
+    def _timeline(self) -> Iterator[tuple[float | None, bytes | None]]:
+        """Each chunk (None: the disconnect) with when it is due; (None, None): a timeout."""
+        last_at = self.first_byte_at
+        steps: list[tuple[float, bytes | None]] = list(self.chunks)
         if self.dropped_at is not None:
-            sleep_until(self.deadline(self.dropped_at))
-            raise _disconnect()
+            steps.append((self.dropped_at, None))
+        for at, chunk in steps:
+            if self._timeout_between(last_at, at) is not None:
+                yield None, None
+                return
+            yield self.deadline(at), chunk
+            last_at = at
+
+    def _timeout_due(self) -> float:
+        """A socket's read times out `read_timeout` after the read began (now), scaled."""
+        assert self.read_timeout is not None
+        return time.monotonic() + (self.read_timeout / self.speed if self.speed else 0.0)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for due, chunk in self._timeline():
+            if due is None:
+                sleep_until(self._timeout_due())
+                raise self.timeout_error()
+            sleep_until(due)
+            if chunk is None:
+                raise _disconnect()
+            yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for at, chunk in self.chunks:
-            await async_sleep_until(self.deadline(at))
+        for due, chunk in self._timeline():
+            if due is None:
+                await async_sleep_until(self._timeout_due())
+                raise self.timeout_error()
+            await async_sleep_until(due)
+            if chunk is None:
+                raise _disconnect()
             yield chunk
-        if self.dropped_at is not None:
-            await async_sleep_until(self.deadline(self.dropped_at))
-            raise _disconnect()
+
+
+def read_timeout(request: httpx2.Request) -> float | None:
+    """The read timeout the client set for this request (None: wait forever).
+
+    >>> read_timeout(httpx2.Request("GET", "http://x", extensions={"timeout": {"read": 2.0}}))
+    2.0
+    """
+    timeout = request.extensions.get("timeout") or {}
+    return timeout.get("read")
 
 
 def _disconnect() -> httpx2.RemoteProtocolError:
@@ -130,10 +217,13 @@ def sleep_until(deadline: float) -> None:
 
 
 async def async_sleep_until(deadline: float) -> None:
-    """Like `sleep_until`, without blocking the event loop."""
-    delay = deadline - time.monotonic()
-    if delay > 0:
-        await asyncio.sleep(delay)
+    """Like `sleep_until`, without blocking the event loop.
+
+    It always yields to the loop once, as a read from a socket does: other tasks (a Stop
+    button's handler, a `task.cancel()`) get their turn between two chunks even when the
+    replay is running late or at speed 0.
+    """
+    await asyncio.sleep(max(deadline - time.monotonic(), 0.0))
 
 
 def _not_found(request: dict, message: str) -> Fixture:
