@@ -13,17 +13,35 @@ Replay is the default; ``STREAMING_COURSE_BEDROCK_MODE=live`` uses your AWS acco
 
     >>> from streaming_course.bedrock import load_bedrock_settings, make_converse_client
     >>> runtime = make_converse_client()      # doctest: +SKIP
+
+The clients and the adapter need the course's ``bedrock`` extra (boto3 and botocore). Without
+it this package still imports (the doctor and the fixture builder use it), and asking for one
+of those names raises `ImportError` with one line that says how to install the extra.
 """
 
-from .adapter import ConverseEvents, ConverseOutcome, converse_events
-from .client import make_async_bedrock_client, make_bedrock_client, make_converse_client
-from .converse_printers import (
-    measure_converse,
-    print_converse_events,
-    print_converse_text,
-)
+from ..i18n import message
 from .doctor import bedrock_status
 from .settings import BedrockSettings, load_bedrock_settings
+
+try:
+    from .adapter import ConverseEvents, ConverseOutcome, converse_events
+    from .client import make_async_bedrock_client, make_bedrock_client, make_converse_client
+    from .converse_printers import (
+        measure_converse,
+        print_converse_events,
+        print_converse_text,
+    )
+except ModuleNotFoundError as missing:
+    _MISSING = (missing.name or "").split(".")[0]
+    if _MISSING not in ("boto3", "botocore"):
+        raise
+
+    def __getattr__(name: str) -> object:
+        """Names that need boto3 explain how to install it instead of being missing."""
+        if name in __all__:
+            raise ImportError(message("bedrock_extra.missing", module=_MISSING), name=name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BedrockSettings",

@@ -8,18 +8,14 @@
     Bedrock mode           replay
     Bedrock model          anthropic.claude-haiku-5-5-v1:0
 
-It says whether AWS credentials were found, never what they are. It needs the ``bedrock``
-extra (boto3); without it, importing `streaming_course.bedrock` raises `ImportError`, and the
-doctor shows ``message("bedrock.status_not_installed")`` instead.
+It says whether AWS credentials were found, never what they are. Without the ``bedrock``
+extra (boto3) it shows one row, ``boto3  not installed (…how to install it)``.
 """
 
 from __future__ import annotations
 
 import os
 from importlib.metadata import version
-
-import botocore.exceptions
-import botocore.session
 
 from ..config import ConfigError
 from ..i18n import message
@@ -28,7 +24,10 @@ from .settings import load_bedrock_settings
 
 def bedrock_status() -> list[tuple[str, str]]:
     """(label, value) rows: boto3 installed, credentials found, region, mode and model."""
-    found, region = _aws_configuration()
+    try:
+        found, region = _aws_configuration()
+    except ModuleNotFoundError:  # the bedrock extra is not installed
+        return [("boto3", message("bedrock.status_not_installed"))]
     rows = [
         ("boto3", version("boto3")),
         (
@@ -54,6 +53,10 @@ def _aws_configuration() -> tuple[bool, str | None]:
     `AnthropicBedrock` reads ``AWS_REGION`` first; botocore reads ``AWS_DEFAULT_REGION``
     and the profile's region.
     """
+    import boto3  # noqa: F401  (only to see that the extra is installed)
+    import botocore.exceptions
+    import botocore.session
+
     session = botocore.session.Session()
     try:
         found = session.get_credentials() is not None
