@@ -113,8 +113,8 @@ LABELS_EN: dict[str, str] = {
     "seq_text_delta": "Append each fragment to block 1's text.\n"
     "(A tool_use block gets input_json_delta instead: partial JSON strings.)",
     "seq_block1_stop": "Block 1 is complete.",
-    "seq_message_delta": "Top-level changes: stop_reason and cumulative output_tokens.\n"
-    "One or more per message.",
+    "seq_message_delta": "Top-level changes: stop_reason and cumulative output_tokens\n"
+    "(and input or cache counts, when they changed). Usually one per message.",
     "seq_message_stop": "End of the stream: the message is complete.",
     "seq_error": "Can arrive at any point instead of the remaining events, and ends the\n"
     "stream (e.g. overloaded_error, the streamed counterpart of HTTP 529).",
@@ -133,13 +133,14 @@ LABELS_EN: dict[str, str] = {
     "that one delta is one word.",
     # 3. token-usage.png
     "tu_title": "Where token usage lives in a stream",
-    "tu_subtitle": "Input counts come first, in message_start; output counts come in "
-    "message_delta and are cumulative",
+    "tu_subtitle": "Input counts come in message_start; output counts, cumulative, in "
+    "message_delta (which may resend newer input counts)",
     "tu_content_events": "content block\nevents …",
-    "tu_input_caption": "Read the input side once,\nfrom message_start.message.usage",
+    "tu_input_caption": "Read the input side from message_start.message.usage;\n"
+    "a message_delta that resends a count replaces it",
     "tu_placeholder": "← only a starting value, not the total",
     "tu_delta_caption": "Each message_delta.usage.output_tokens is the running total so far",
-    "tu_chart_title": "usage.output_tokens reported by each message_delta",
+    "tu_chart_title": "usage.output_tokens reported by each message_delta (were there several)",
     "tu_chart_ylabel": "output tokens",
     "tu_bar_delta": "message_delta\n#{n}",
     "tu_right": "last value\n= total",
@@ -183,8 +184,8 @@ LABELS_JA: dict[str, str] = {
     "seq_text_delta": "届いた断片をブロック 1 のテキストに順に追加する。\n"
     "(tool_use ブロックなら代わりに input_json_delta: 部分的な JSON 文字列が届く。)",
     "seq_block1_stop": "ブロック 1 が完成。",
-    "seq_message_delta": "メッセージ全体の変更: stop_reason と累積の output_tokens。\n"
-    "1 つのメッセージにつき 1 回以上届く。",
+    "seq_message_delta": "メッセージ全体の変更: stop_reason と累計の output_tokens\n"
+    "(入力やキャッシュの数が変わったときはそれも)。ふつうは 1 メッセージに 1 回届く。",
     "seq_message_stop": "ストリームの終わり。メッセージが完成。",
     "seq_error": "どの時点でも残りのイベントの代わりに届きうる。届いたらストリームは終了\n"
     "(例: overloaded_error。ストリーミングでない場合の HTTP 529 に相当)。",
@@ -195,7 +196,7 @@ LABELS_JA: dict[str, str] = {
     "順につなげるとその時点までのテキストになる",
     "cb_col_event": "イベント",
     "cb_col_fragment": "delta.text (断片)",
-    "cb_col_snapshot": "累積テキスト (スナップショット)",
+    "cb_col_snapshot": "これまでのテキスト (スナップショット)",
     "cb_empty": "(空)",
     "cb_final": "ブロック 0 の最終テキスト",
     "cb_legend_new": "今届いた断片",
@@ -203,13 +204,14 @@ LABELS_JA: dict[str, str] = {
     "1 つのデルタが 1 語だと決めつけないこと。",
     # 3. token-usage.png
     "tu_title": "ストリームのどこにトークン使用量があるか",
-    "tu_subtitle": "入力トークン数は最初の message_start に、出力トークン数は message_delta に"
-    "累積値で届く",
+    "tu_subtitle": "入力の数は message_start に、出力の数は累計で message_delta に届く"
+    "（後者が入力の数を送り直すこともある）",
     "tu_content_events": "コンテンツブロックの\nイベント …",
-    "tu_input_caption": "入力側の数は 1 度だけ\nmessage_start.message.usage から読む",
+    "tu_input_caption": "入力側の数は message_start.message.usage から読み、\n"
+    "message_delta が送り直したらその値で置き換える",
     "tu_placeholder": "← 初期値にすぎず、合計ではない",
     "tu_delta_caption": "各 message_delta.usage.output_tokens はその時点までの累計",
-    "tu_chart_title": "各 message_delta が報告する usage.output_tokens",
+    "tu_chart_title": "各 message_delta が報告する usage.output_tokens (複数あった場合)",
     "tu_chart_ylabel": "出力トークン",
     "tu_bar_delta": "message_delta\n#{n}",
     "tu_right": "最後の値\n= 合計",

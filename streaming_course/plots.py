@@ -1,10 +1,14 @@
 """Charts of when a reply arrived: waiting vs receiving, and text piling up over time.
 
+In replay mode each chart says under its title that it shows replayed recordings, and that the
+course's own are synthesized (their timing is modelled, not measured).
+
     >>> import matplotlib.pyplot as plt
     >>> from streaming_course.timing import compare
     >>> comparison = compare(client, **request)                              # doctest: +SKIP
     >>> plot_timeline(comparison.non_streamed, comparison.streamed)          # doctest: +SKIP
     >>> plt.show()                                                           # doctest: +SKIP
+    >>> plot_text_over_time(comparison.non_streamed, comparison.streamed)    # doctest: +SKIP
 
 Each function returns its matplotlib `Figure`. End a notebook cell that plots with
 `plt.show()` (or a `;`): otherwise the cell also prints the figure's `<Figure size …>`
@@ -22,6 +26,7 @@ import matplotlib_fontja  # noqa: F401 - registers IPAexGothic, the Japanese fon
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .config import PACKAGE_FIXTURES, Settings, load_settings
 from .i18n import message
 
 COURSE_FONTS = ["DejaVu Sans", "IPAexGothic"]  # Latin text in DejaVu, Japanese in IPAexGothic
@@ -71,18 +76,20 @@ def plot_timeline(
         _mark_first_text(ax, row, timing.ttft, language)
     ax.set_yticks(range(len(rows)), [message(key, language) for _, key in rows])
     ax.set_xlabel(message("plots.seconds", language))
-    ax.set_title(message("plots.timeline_title", language))
+    ax.set_title(_titled("plots.timeline_title", language))
     _name_bars(ax, language)
     figure.tight_layout()
     return figure
 
 
-def plot_tokens_over_time(
+def plot_text_over_time(
     *timings: Timing, ax: Axes | None = None, language: str | None = None
 ) -> Figure:
-    """How many characters had arrived at each moment: one step curve per timing.
+    """How many characters of text had arrived at each moment: one step curve per timing.
 
-    >>> figure = plot_tokens_over_time(timing_haiku, timing_sonnet)  # doctest: +SKIP
+    It counts characters, not tokens: a stream says how many tokens it used only at its end.
+
+    >>> figure = plot_text_over_time(timing_haiku, timing_sonnet)  # doctest: +SKIP
     """
     use_course_fonts()
     figure, ax = _figure_and_axes(ax, size=(8, 3.6))
@@ -94,11 +101,35 @@ def plot_tokens_over_time(
     ax.set_ylim(bottom=0)
     ax.set_xlabel(message("plots.seconds", language))
     ax.set_ylabel(message("plots.characters", language))
-    ax.set_title(message("plots.arrival_title", language))
+    ax.set_title(_titled("plots.arrival_title", language))
     if timings:
         ax.legend(loc="upper left")
     figure.tight_layout()
     return figure
+
+
+plot_tokens_over_time = plot_text_over_time
+"""The earlier name of `plot_text_over_time`, kept for old code: it always plotted characters."""
+
+
+def replay_note(language: str | None = None, settings: Settings | None = None) -> str | None:
+    """What a chart of replayed timings must say about them; None in live mode.
+
+    >>> replay_note("en", load_settings({"STREAMING_COURSE_MODE": "replay"}))
+    '(synthesized recordings: modelled timing, not measured)'
+    """
+    settings = settings or load_settings()
+    if settings.mode == "live":
+        return None
+    own = any(folder != PACKAGE_FIXTURES for folder in settings.fixture_dirs)
+    return message("plots_replay.yours_then_synth" if own else "plots_replay.synthesized", language)
+
+
+def _titled(key: str, language: str | None) -> str:
+    """The chart's title, with the replay note on a second line in replay mode."""
+    note = replay_note(language)
+    title = message(key, language)
+    return title if note is None else f"{title}\n{note}"
 
 
 def _figure_and_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
