@@ -34,18 +34,7 @@ MATCHED_FIELDS = (  # the model is not one: changing the course's model keeps re
     "stream",
 )
 
-FIELDS = (
-    "user_text",
-    "history",
-    "system",
-    "max_tokens",
-    "tools",
-    "tool_choice",
-    "thinking",
-    "stop_sequences",
-    "stream",
-    "model",
-)
+FIELDS = ("user_text", "history", *MATCHED_FIELDS[1:], "model")
 """The parts of a request a miss is explained by, most telling first."""
 
 
