@@ -6,9 +6,9 @@ that error under its ``APIConnectionError``; a proxy's 401 page may echo the req
 headers back. Every place that renders an error or writes a response body passes the text
 through `redact` first.
 
-    >>> redact("Illegal header value b'Bearer sk-ant-test-abc123'")
+    >>> redact("Illegal header value b'Bearer sk-ant-abc1'")
     "Illegal header value b'[redacted]'"
-    >>> redact('{"x-api-key": "sk-ant-test-abc123", "note": "hi"}')
+    >>> redact('{"x-api-key": "sk-ant-abc1", "note": "hi"}')
     '{"x-api-key": "[redacted]", "note": "hi"}'
 """
 
