@@ -217,13 +217,14 @@ def note_disconnect(record: RelayRecord, log: RelayLog) -> None:
 
 async def _close_upstream(stream: Any, record: RelayRecord, log: RelayLog) -> None:
     """Close the SDK's stream, even while the relay is being cancelled, and note it."""
+    if record.ending == "streaming":  # cancelled before the server reported the disconnect:
+        record.ending = "disconnected"  # the cancellation is how the relay heard of it
+        record.disconnected_at = time.perf_counter()
     if stream is not None:
         with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
             await stream.close()  # closes the HTTP response: the API stops generating
         record.upstream_closed = stream.response.is_closed
     record.upstream_closed_at = time.perf_counter()
-    if record.ending == "streaming":  # cancelled before the server reported the disconnect
-        record.ending = "disconnected"
     if record.ending == "disconnected":
         delay = record.close_delay
         log.note(
