@@ -36,12 +36,12 @@ from .client import replay_client
 from .config import ConfigError, load_settings
 from .events import StreamOutcome
 from .i18n import message
-from .notebooks import NotebookRunError
+from .maintain.notebooks import NotebookRunError
+from .maintain.recorder import Recorder, RecordingError
+from .maintain.sources import all_outdated_fixtures, build_all_fixtures
 from .redact import redact
 from .replay.fixture import FixtureError, load_fixture
 from .replay.library import FixtureLibrary
-from .replay.recorder import Recorder, RecordingError
-from .replay.sources import all_outdated_fixtures, build_all_fixtures
 from .replay.transport import ReplayTransport
 
 SHOW_CHOICES = ("text", "events", "usage", "wire")
@@ -173,7 +173,7 @@ def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
     """Commands that live in their own modules register themselves here."""
     from .chat.terminal import add_chat_command
     from .classroom.command import add_classroom_command
-    from .editions_cli import add_editions_commands
+    from .maintain.editions_cli import add_editions_commands
     from .web.command import add_web_command
 
     add_chat_command(commands)
@@ -259,7 +259,7 @@ def _fixtures(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import notebook_paths, run_notebook
+    from .maintain.notebooks import notebook_paths, run_notebook
 
     for path in notebook_paths(args.edition, args.names):
         print(f"running {args.edition}/{path.name} at replay speed {args.speed:g}", flush=True)

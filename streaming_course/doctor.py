@@ -22,9 +22,9 @@ from .bedrock import bedrock_status
 from .client import mode_banner, model_warnings
 from .config import ConfigError, load_settings
 from .i18n import display_width, message, pad
+from .maintain.sources import all_outdated_fixtures
 from .replay.fixture import FixtureError
 from .replay.library import FixtureLibrary
-from .replay.sources import all_outdated_fixtures
 
 MINIMUM_JUPYTERLAB = (4, 3, 6)  # 4.3.0–4.3.5 overwrote line starts of text streamed with end=""
 FontLister = Callable[[], "list[str] | None"]  # font families for Japanese; None: cannot tell

@@ -30,10 +30,6 @@ from streaming_course.bedrock import (
 from streaming_course.bedrock.client import REPLAY_CREDENTIAL
 from streaming_course.bedrock.converse_fixture import ConverseLibrary, converse_event
 from streaming_course.bedrock.converse_replay import ConverseReplay
-from streaming_course.bedrock.converse_sources import (
-    outdated_converse_fixtures,
-    plan_converse_fixtures,
-)
 from streaming_course.bedrock.converse_synth import synthesize_converse
 from streaming_course.bedrock.eventstream import encode_frame, event_frame
 from streaming_course.bedrock.fallback import bedrock_fallback, converse_fallback
@@ -41,9 +37,13 @@ from streaming_course.bedrock.invoke_replay import METRICS_FIELD, BedrockReplayT
 from streaming_course.bedrock.settings import DEFAULT_BEDROCK_MODEL
 from streaming_course.config import PACKAGE_FIXTURES
 from streaming_course.i18n import message
+from streaming_course.maintain.converse_sources import (
+    outdated_converse_fixtures,
+    plan_converse_fixtures,
+)
+from streaming_course.maintain.sources import plan_fixtures
 from streaming_course.replay.fixture import Fixture, parse_fixture
 from streaming_course.replay.library import FixtureLibrary
-from streaming_course.replay.sources import plan_fixtures
 from streaming_course.replay.synth import Fault, TextBlock, synthesize
 from streaming_course.replay.transport import ReplayTransport
 

@@ -82,7 +82,7 @@ try:
     from streaming_course.bedrock import make_bedrock_client
 except ImportError as error:
     print("IMPORT ERROR:", error)
-from streaming_course.replay.sources import all_outdated_fixtures
+from streaming_course.maintain.sources import all_outdated_fixtures
 print("OUTDATED:", len(all_outdated_fixtures()))
 """
 

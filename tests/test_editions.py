@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from streaming_course.editions import (
+from streaming_course.maintain.editions import (
     Action,
     EditionError,
     Kind,
@@ -27,7 +27,7 @@ from streaming_course.editions import (
     status,
     sync,
 )
-from streaming_course.editions_cli import add_editions_commands
+from streaming_course.maintain.editions_cli import add_editions_commands
 
 INTRO = "01_intro.ipynb"
 EVENTS = "02_events.ipynb"

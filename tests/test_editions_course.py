@@ -7,8 +7,8 @@ from pathlib import Path
 
 import nbformat
 
-from streaming_course import editions
 from streaming_course.cli import main
+from streaming_course.maintain import editions
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

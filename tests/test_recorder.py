@@ -9,10 +9,10 @@ import anthropic
 import httpx2
 import pytest
 
+from streaming_course.maintain.recorder import Recorder, save_recording
 from streaming_course.replay import fixture as fixture_module
 from streaming_course.replay.fixture import Fixture, load_fixture
 from streaming_course.replay.library import FixtureLibrary
-from streaming_course.replay.recorder import Recorder, save_recording
 from streaming_course.replay.synth import Fault, TextBlock, http_error, synthesize
 from streaming_course.replay.tap import WireRecord
 from streaming_course.replay.transport import ReplayTransport

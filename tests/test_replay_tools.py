@@ -18,9 +18,9 @@ import pytest
 
 from streaming_course.config import PACKAGE_FIXTURES
 from streaming_course.events import read_events
+from streaming_course.maintain.sources import continued
 from streaming_course.replay.fixture import Fixture
 from streaming_course.replay.library import FixtureLibrary
-from streaming_course.replay.sources import continued
 from streaming_course.replay.synth import TextBlock, synthesize
 from streaming_course.replay.synth_blocks import (
     ServerToolUseBlock,

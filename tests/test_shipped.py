@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 from streaming_course.config import PACKAGE_FIXTURES
+from streaming_course.maintain.sources import all_outdated_fixtures
 from streaming_course.replay.library import FixtureLibrary
-from streaming_course.replay.sources import all_outdated_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PATTERN = r"sk-ant-[A-Za-z0-9_-]{8,}"

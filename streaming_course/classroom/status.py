@@ -69,9 +69,7 @@ def status_table(snapshot: dict[str, Any], language: str | None = None) -> str:
     widths = [max(_width(row, i) for row in table) for i in range(len(COLUMNS))]
     lines = []
     for row in table:
-        cells = [
-            pad(cell, widths[i], right=0 < i < len(COLUMNS) - 1) for i, cell in enumerate(row)
-        ]
+        cells = [pad(cell, widths[i], right=0 < i < len(COLUMNS) - 1) for i, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

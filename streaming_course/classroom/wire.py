@@ -1,12 +1,12 @@
 """What crosses the gateway: which headers pass, the real key kept out, usage read on the way.
 
-    >>> meter = UsageMeter()
-    >>> meter.feed(b'data: {"type": "message_delta", "usage": {"outp')   # a line cut in two
-    >>> meter.feed(b'ut_tokens": 42}}\\n\\ndata: {"type": "message_stop"}\\n\\n')
-    >>> meter.output_tokens, meter.stopped
-    (42, True)
-    >>> Scrubber("sk-ant-SECRET").clean(b"bad key sk-ant-SECRET")
-    b'bad key [hidden]'
+>>> meter = UsageMeter()
+>>> meter.feed(b'data: {"type": "message_delta", "usage": {"outp')   # a line cut in two
+>>> meter.feed(b'ut_tokens": 42}}\\n\\ndata: {"type": "message_stop"}\\n\\n')
+>>> meter.output_tokens, meter.stopped
+(42, True)
+>>> Scrubber("sk-ant-SECRET").clean(b"bad key sk-ant-SECRET")
+b'bad key [hidden]'
 """
 
 from __future__ import annotations

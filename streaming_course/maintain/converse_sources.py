@@ -21,38 +21,22 @@ files, as ``[[converse]]`` tables; each becomes ``fixtures/<group>/<name>.conver
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from ..replay.fixture import Fixture, FixtureError
-from ..replay.sources import SOURCES_DIR, outdated, write_planned
+from ..bedrock.converse_fixture import CONVERSE_SUFFIX
+from ..bedrock.converse_synth import synthesize_converse
+from ..bedrock.settings import DEFAULT_BEDROCK_MODEL
+from ..replay.fixture import Fixture
 from ..replay.synth import Fault
-from .converse_fixture import CONVERSE_SUFFIX
-from .converse_synth import synthesize_converse
-from .settings import DEFAULT_BEDROCK_MODEL
+from .source_files import SOURCES_DIR, outdated, plan_each, write_planned
 
 MODEL_ALIASES = {"bedrock": DEFAULT_BEDROCK_MODEL}
 
 
 def plan_converse_fixtures(sources: Path = SOURCES_DIR) -> list[tuple[Path, Fixture]]:
     """Every Converse fixture the sources describe, with the path it belongs at."""
-    planned = []
-    for source in sorted(sources.glob("*.toml")):
-        with source.open("rb") as file:
-            try:
-                exchanges = tomllib.load(file).get("converse", [])
-            except tomllib.TOMLDecodeError as error:
-                raise FixtureError(f"{source}: {error}") from None
-        group = source.parent.parent / source.stem
-        for number, exchange in enumerate(exchanges, start=1):
-            try:
-                planned.append(_planned(exchange, group))
-            except (KeyError, TypeError, ValueError) as error:
-                raise FixtureError(
-                    f"{source}: converse #{number} ({exchange.get('name', '?')}): {error}"
-                ) from None
-    return planned
+    return plan_each("converse", lambda table, group, _: [_planned(table, group)], sources)
 
 
 def build_converse_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:

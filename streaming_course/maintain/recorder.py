@@ -37,8 +37,8 @@ import anthropic
 import httpx2
 
 from ..redact import error_line, redact
-from .fixture import Fixture, FixtureError, TimedEvent, load_fixture, parse_fixture
-from .tap import WireRecord, WireTap
+from ..replay.fixture import Fixture, FixtureError, TimedEvent, load_fixture, parse_fixture
+from ..replay.tap import WireRecord, WireTap
 
 KEPT_RESPONSE_HEADERS = ("retry-after", "retry-after-ms")
 

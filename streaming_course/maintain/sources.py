@@ -71,53 +71,40 @@ How a reply ends and what it carries besides its events (`synth_endings`)::
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_LARGE_MODEL, DEFAULT_MODEL, PACKAGE_FIXTURES
-from .fixture import Fixture, FixtureError
-from .library import FIXTURE_SUFFIXES
-from .synth import Block, TextBlock, ThinkingBlock, ToolUseBlock, http_error, synthesize
-from .synth_blocks import blocks_from_source
-from .synth_endings import count_tokens_fixture, fault_of, shape_fixture
+from ..config import DEFAULT_LARGE_MODEL, DEFAULT_MODEL
+from ..replay.fixture import Fixture
+from ..replay.library import FIXTURE_SUFFIXES
+from ..replay.synth import Block, TextBlock, ThinkingBlock, ToolUseBlock, http_error, synthesize
+from ..replay.synth_blocks import blocks_from_source
+from ..replay.synth_endings import count_tokens_fixture, fault_of, shape_fixture
+from .converse_sources import build_converse_fixtures, outdated_converse_fixtures
+from .source_files import SOURCES_DIR, outdated, plan_each, write_planned
 
-SOURCES_DIR = PACKAGE_FIXTURES / "sources"
 MODEL_ALIASES = {"default": DEFAULT_MODEL, "large": DEFAULT_LARGE_MODEL}
 
 
 def plan_fixtures(sources: Path = SOURCES_DIR) -> list[tuple[Path, Fixture]]:
     """Every fixture the sources describe, with the path it belongs at."""
-    planned = []
-    for source in sorted(sources.glob("*.toml")):
-        with source.open("rb") as file:
-            try:
-                exchanges = tomllib.load(file).get("exchange", [])
-            except tomllib.TOMLDecodeError as error:
-                raise FixtureError(f"{source}: {error}") from None
-        earlier: dict[str, dict[str, Any]] = {}  # exchanges by name, for `after`
-        for number, exchange in enumerate(exchanges, start=1):
-            try:
-                exchange = earlier[exchange["name"]] = continued(exchange, earlier)
-                planned += _fixtures_for(exchange, source.parent.parent / source.stem)
-            except (KeyError, TypeError, ValueError) as error:
-                raise FixtureError(
-                    f"{source}: exchange #{number} ({exchange.get('name', '?')}): {error}"
-                ) from None
-    return planned
+    return plan_each("exchange", _plan_exchange, sources)
+
+
+def _plan_exchange(
+    exchange: dict[str, Any], group_dir: Path, earlier: dict[str, dict[str, Any]]
+) -> list[tuple[Path, Fixture]]:
+    exchange = earlier[exchange["name"]] = continued(exchange, earlier)  # earlier: for `after`
+    return _fixtures_for(exchange, group_dir)
 
 
 def build_all_fixtures() -> list[Path]:
     """Write the Messages API fixtures and the Bedrock Converse ones."""
-    from ..bedrock.converse_sources import build_converse_fixtures
-
     return build_fixtures() + build_converse_fixtures()
 
 
 def all_outdated_fixtures() -> list[Path]:
     """`outdated_fixtures`, with the Bedrock Converse fixtures."""
-    from ..bedrock.converse_sources import outdated_converse_fixtures
-
     return outdated_fixtures() + outdated_converse_fixtures()
 
 
@@ -129,25 +116,6 @@ def build_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
 def outdated_fixtures(sources: Path = SOURCES_DIR) -> list[Path]:
     """Fixture files that differ from what their sources would write now (or are missing)."""
     return outdated(plan_fixtures(sources))
-
-
-def write_planned(planned: list[tuple[Path, Fixture]], suffixes: tuple[str, ...]) -> list[Path]:
-    """Save planned fixtures; in their folders, remove files of these kinds nothing planned."""
-    written = [fixture.save(path) for path, fixture in planned]
-    for group in {path.parent for path in written}:
-        for stale in group.iterdir():
-            if stale.suffix in suffixes and stale not in written:
-                stale.unlink()
-    return written
-
-
-def outdated(planned: list[tuple[Path, Fixture]]) -> list[Path]:
-    """The planned fixtures whose files are missing or differ from what would be written."""
-    return [
-        path
-        for path, fixture in planned
-        if not path.exists() or path.read_text(encoding="utf-8") != fixture.to_text()
-    ]
 
 
 def _fixtures_for(exchange: dict[str, Any], group_dir: Path) -> list[tuple[Path, Fixture]]:
