@@ -22,12 +22,25 @@ CATALOG_DIR = Path(__file__).parent / "messages"
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    """All messages of one language, by key (English when there is no such catalog)."""
-    path = CATALOG_DIR / f"{language}.toml"
-    if not path.exists():
-        path = CATALOG_DIR / "en.toml"
-    with path.open("rb") as file:
-        return _flatten(tomllib.load(file))
+    """All messages of one language, by key (English when there is no such catalog).
+
+    A language's catalog is ``messages/<lang>.toml`` and, for the exercises' many lines,
+    the files in ``messages/<lang>/`` (one per lesson); a key may be defined only once.
+    """
+    if not (CATALOG_DIR / f"{language}.toml").exists():
+        language = "en"
+    flat: dict[str, str] = {}
+    for path in [
+        CATALOG_DIR / f"{language}.toml",
+        *sorted((CATALOG_DIR / language).glob("*.toml")),
+    ]:
+        with path.open("rb") as file:
+            part = _flatten(tomllib.load(file))
+        twice = part.keys() & flat.keys()
+        if twice:
+            raise KeyError(f"{path.name}: {sorted(twice)[0]} is already defined in the catalog")
+        flat.update(part)
+    return flat
 
 
 def message(key: str, /, language: str | None = None, **values: object) -> str:
