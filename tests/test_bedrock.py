@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streaming_course.bedrock import (
-    bedrock_status,
     converse_events,
     load_bedrock_settings,
     make_bedrock_client,
@@ -28,14 +27,18 @@ from streaming_course.bedrock import (
     print_converse_text,
 )
 from streaming_course.bedrock.client import REPLAY_CREDENTIAL
-from streaming_course.bedrock.converse_fixture import ConverseLibrary, converse_event
-from streaming_course.bedrock.converse_replay import ConverseReplay
-from streaming_course.bedrock.converse_synth import synthesize_converse
+from streaming_course.bedrock.converse import CONVERSE, converse_event, synthesize_converse
 from streaming_course.bedrock.eventstream import encode_frame, event_frame
-from streaming_course.bedrock.fallback import bedrock_fallback, converse_fallback
-from streaming_course.bedrock.invoke_replay import METRICS_FIELD, BedrockReplayTransport
+from streaming_course.bedrock.replay import (
+    METRICS_FIELD,
+    BedrockReplayTransport,
+    ConverseReplay,
+    bedrock_fallback,
+    converse_fallback,
+)
 from streaming_course.bedrock.settings import DEFAULT_BEDROCK_MODEL
 from streaming_course.config import PACKAGE_FIXTURES
+from streaming_course.doctor import bedrock_status
 from streaming_course.i18n import message
 from streaming_course.maintain.converse_sources import (
     outdated_converse_fixtures,
@@ -95,7 +98,10 @@ SESSION = boto3.session.Session(
 def converse_client(*fixtures: Fixture, strict: bool = True, speed: float = 0.0) -> Any:
     client = SESSION.client("bedrock-runtime")
     replay = ConverseReplay(
-        ConverseLibrary(fixtures), speed=speed, strict=strict, fallback=converse_fallback
+        FixtureLibrary(fixtures, kind=CONVERSE),
+        speed=speed,
+        strict=strict,
+        fallback=converse_fallback,
     )
     replay.register(client)
     return client
@@ -280,6 +286,22 @@ def test_strict_converse_miss_names_the_closest_recordings():
     with pytest.raises(ClientError, match=r"No Converse fixture matches.*fog") as error:
         client.converse_stream(**converse_request("Something else"))
     assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert message("miss.field_user_text") in str(error.value)  # and says what differs
+
+
+def test_repeated_converse_recordings_are_served_in_turn():
+    """As for the Messages API: a throttled stream, then the retry's complete one, then again."""
+    throttled = named(_throttled(), "throttled")
+    complete = named(synthesize_converse(converse_request(), REPLY), "complete")
+    client = converse_client(throttled, complete)
+    endings = [converse_events(client.converse_stream(**converse_request())) for _ in range(3)]
+    texts = ["".join(event.text for event in reader) for reader in endings]
+    assert [reader.outcome.ending for reader in endings] == [
+        "error_event",
+        "complete",
+        "error_event",
+    ]
+    assert texts[1] == REPLY and REPLY.startswith(texts[0]) and texts[0] != REPLY
 
 
 def test_default_converse_miss_gets_the_labelled_fallback():

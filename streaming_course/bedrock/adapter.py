@@ -13,7 +13,9 @@ and timing work on Converse streams too:
     >>> reader.outcome.ending, reader.outcome.usage.output_tokens      # doctest: +SKIP
     ('complete', 87)
 
-(`converse_printers.py` feeds these events to the course's printers and `Timing`.)
+(`converse_printers.py` feeds these events to the course's printers and `Timing`.) The
+reading loop and its endings are those of `events`, and so are the figures the outcome keeps
+(first text, pieces, rate): `ConverseReading` only says how a Converse event reads.
 
 Each `StreamEvent` keeps the Converse names: its `type` is ``contentBlockDelta``…, its
 `delta_type` the kind of delta (``text``, ``toolUse``, ``reasoningContent``) and its
@@ -22,17 +24,15 @@ Each `StreamEvent` keeps the Converse names: its `type` is ``contentBlockDelta``
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from anthropic.types import Message
 from botocore.exceptions import EventStreamError, HTTPClientError
 from jiter import from_json  # the SDK's JSON parser: it also reads unfinished JSON
 from urllib3.exceptions import HTTPError as ConnectionFailure
 
-from ..events import STOPS, Ending, StreamEvent, StreamOutcome, StreamTruncated
+from ..events import EventReader, Reading, StreamEvent, StreamOutcome
 from ..i18n import message as localized
 
 DROPS = (ConnectionFailure, HTTPClientError)
@@ -78,57 +78,50 @@ def converse_events(
     return ConverseEvents(response, started=started, model=model)
 
 
-class ConverseEvents:
+class ConverseReading(Reading):
+    """How a Converse event reads; the loop and the endings are those of `events.Reading`."""
+
+    FAILURES = (EventStreamError, *DROPS)
+    ERROR_EVENTS = (EventStreamError,)  # an exception frame, e.g. throttlingException
+    TRUNCATED = "bedrock.truncated"
+    OUTCOME = ConverseOutcome
+
+    def __init__(self, started: float | None, model: str) -> None:
+        super().__init__(started)
+        self.model = model
+        self.built: ConverseMessage | None = None
+
+    def take(self, raw: dict[str, Any]) -> StreamEvent:
+        at = self.clock()
+        name, payload = next(iter(raw.items()))  # one key: the event's name
+        if name == "messageStart":
+            self.built = ConverseMessage(model=self.model, role=payload["role"])
+        elif self.built is not None:
+            self.built.add(name, payload)
+        delta = payload.get("delta", {}) if name == "contentBlockDelta" else {}
+        delta_type = next(iter(delta), None)
+        text = delta.get("text", "")
+        self.note_text(at, text)
+        return StreamEvent(at, name, payload.get("contentBlockIndex"), delta_type, text, raw)
+
+    def message(self) -> Message | None:
+        return self.built.message() if self.built is not None else None
+
+    def arrived_whole(self) -> bool:
+        return self.built is not None and self.built.stop_reason is not None
+
+
+class ConverseEvents(EventReader):
     """Iterate once for the `StreamEvent`s of a Converse stream; `outcome` says how it ended."""
 
     def __init__(self, response: Any, *, started: float | None = None, model: str = "") -> None:
-        self.stream = response["stream"] if isinstance(response, dict) else response
-        self.started = time.perf_counter() if started is None else started
-        self.model = model
-        self._message: ConverseMessage | None = None
-        self._ending: Ending | None = None
-        self._error: BaseException | None = None
+        stream = response["stream"] if isinstance(response, dict) else response
+        super().__init__(stream, reading=ConverseReading(started, model))
 
     @property
     def outcome(self) -> ConverseOutcome:
         """How the stream ended (while still reading: the outcome so far, ending "stopped")."""
-        message = self._message.message() if self._message else None
-        text = self._message.text() if self._message else ""
-        return ConverseOutcome(self._ending or "stopped", message, text, self._error)
-
-    def __iter__(self) -> Iterator[StreamEvent]:
-        try:
-            for raw in self.stream:
-                yield self._take(raw)
-        except EventStreamError as error:
-            self._end("error_event", error)
-        except DROPS as error:
-            self._end("dropped", error)
-        except STOPS:
-            self._ending = self._ending or "stopped"
-            self.stream.close()
-            raise
-        else:
-            if self._message is not None and self._message.stop_reason is not None:
-                self._end("complete", None)
-            else:
-                chars = len(self._message.text()) if self._message else 0
-                self._end("truncated", StreamTruncated(localized("bedrock.truncated", chars=chars)))
-
-    def _take(self, raw: dict[str, Any]) -> StreamEvent:
-        at = time.perf_counter() - self.started
-        name, payload = next(iter(raw.items()))  # one key: the event's name
-        if name == "messageStart":
-            self._message = ConverseMessage(model=self.model, role=payload["role"])
-        elif self._message is not None:
-            self._message.add(name, payload)
-        delta = payload.get("delta", {}) if name == "contentBlockDelta" else {}
-        delta_type = next(iter(delta), None)
-        text = delta.get("text", "")
-        return StreamEvent(at, name, payload.get("contentBlockIndex"), delta_type, text, raw)
-
-    def _end(self, ending: Ending, error: BaseException | None) -> None:
-        self._ending, self._error = ending, error
+        return cast(ConverseOutcome, self._reading.outcome())  # its reading makes this kind
 
 
 class ConverseMessage:
@@ -176,14 +169,6 @@ class ConverseMessage:
         elif "text" in delta.get("reasoningContent", {}):
             self.blocks.setdefault(index, {"type": "thinking", "thinking": "", "signature": ""})
             self.pieces.setdefault(index, []).append(delta["reasoningContent"]["text"])
-
-    def text(self) -> str:
-        """The reply's text so far."""
-        return "".join(
-            "".join(self.pieces.get(index, []))
-            for index, block in sorted(self.blocks.items())
-            if block["type"] == "text"
-        )
 
     def message(self) -> Message:
         """The message so far (`stop_reason` is None until ``messageStop``)."""

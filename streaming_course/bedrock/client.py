@@ -2,7 +2,7 @@
 
     >>> from streaming_course.bedrock import make_bedrock_client, make_converse_client
     >>> client = make_bedrock_client()     # doctest: +SKIP
-    Bedrock: replay (recorded streams at 1× their real pace) · model: anthropic.claude-…
+    Bedrock: replay (synthesized recordings at 1× their modelled pace) · model: anthropic.claude-…
     >>> runtime = make_converse_client()   # doctest: +SKIP
 
 Both are the real clients. In replay mode (the default) the requests are signed with
@@ -22,10 +22,8 @@ import httpx2
 
 from ..i18n import message
 from ..replay.library import FixtureLibrary
-from .converse_fixture import ConverseLibrary
-from .converse_replay import ConverseReplay
-from .fallback import bedrock_fallback, converse_fallback
-from .invoke_replay import BedrockReplayTransport
+from .converse import CONVERSE
+from .replay import BedrockReplayTransport, ConverseReplay, bedrock_fallback, converse_fallback
 from .settings import REPLAY_REGION, BedrockSettings, load_bedrock_settings
 
 REPLAY_CREDENTIAL = "replay-mode-not-a-credential"  # signs requests that never leave the process
@@ -99,7 +97,7 @@ def converse_replay(settings: BedrockSettings) -> ConverseReplay:
     """The ``converse_stream`` replay, with the course's fixtures, speed and strictness."""
     course = settings.course
     return ConverseReplay(
-        ConverseLibrary.from_dirs(course.fixture_dirs),
+        FixtureLibrary.from_dirs(course.fixture_dirs, CONVERSE),
         speed=course.replay_speed,
         strict=course.strict_replay,
         fallback=converse_fallback,

@@ -69,7 +69,12 @@ def print_converse_events(
 ) -> ConverseOutcome:
     """Print one line per Converse event as it arrives, like `print_events`.
 
-    >>> print_converse_events(response, color=False)  # doctest: +SKIP
+    As with `print_events`, pass `started`, a `time.perf_counter()` taken just before the
+    request, so that the times count from the request (by default: from this call).
+
+    >>> started = time.perf_counter()
+    >>> response = runtime.converse_stream(**request)  # doctest: +SKIP
+    >>> print_converse_events(response, color=False, started=started)  # doctest: +SKIP
        0.466s  messageStart           {'role': 'assistant'}
        0.518s  contentBlockDelta   0  {'delta': {'text': 'Tides'}}
     """
@@ -82,20 +87,8 @@ def measure_converse(client: Any, **request: Any) -> Timing:
     >>> measure_converse(runtime, modelId=MODEL, messages=messages).report()  # doctest: +SKIP
     """
     started = time.perf_counter()
-    reader = converse_events(
-        client.converse_stream(**request), started=started, model=request["modelId"]
-    )
-    pieces = [(event.at, len(event.text)) for event in reader if event.text]
-    total = time.perf_counter() - started
-    output_tokens = reader.outcome.usage.output_tokens if reader.outcome.usage else 0
-    return Timing(
-        ttft=pieces[0][0] if pieces else total,
-        total=total,
-        output_tokens=output_tokens,
-        tokens_per_second=output_tokens / total if total > 0 else 0.0,
-        delta_times=[at for at, _ in pieces],
-        delta_chars=[chars for _, chars in pieces],
-        streamed=True,
-        model=request["modelId"],
-        complete=reader.outcome.complete,
-    )
+    model = request["modelId"]
+    reader = converse_events(client.converse_stream(**request), started=started, model=model)
+    for _ in reader:
+        pass  # the reader notes each piece of text and when it came
+    return Timing.of_outcome(reader.outcome, model=model)

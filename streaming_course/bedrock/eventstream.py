@@ -27,8 +27,16 @@ import struct
 import zlib
 from typing import Any
 
+EVENT_STREAM_TYPE = "application/vnd.amazon.eventstream"  # the content type of the frames
 PRELUDE_LENGTH = 12  # total length, headers length, prelude CRC: 4 bytes each
 STRING_HEADER = 7  # the value type of a UTF-8 string header
+
+# The Bedrock exception that carries each kind of mid-stream `event: error`.
+EXCEPTION_FOR_ERROR = {
+    "overloaded_error": "modelStreamErrorException",
+    "rate_limit_error": "throttlingException",
+    "api_error": "internalServerException",
+}
 
 
 def encode_frame(headers: dict[str, str], payload: bytes) -> bytes:
@@ -81,6 +89,17 @@ def exception_frame(exception_type: str, message: str) -> bytes:
         ":message-type": "exception",
     }
     return encode_frame(headers, _json_bytes({"message": message}))
+
+
+def bedrock_exception(error_type: str) -> str:
+    """The Bedrock exception that stands for an API error type (a Bedrock name passes through).
+
+    >>> bedrock_exception("overloaded_error"), bedrock_exception("throttlingException")
+    ('modelStreamErrorException', 'throttlingException')
+    """
+    if error_type.endswith("Exception"):
+        return error_type
+    return EXCEPTION_FOR_ERROR.get(error_type, "modelStreamErrorException")
 
 
 def chunk_frame(event: dict[str, Any]) -> bytes:

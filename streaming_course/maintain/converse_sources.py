@@ -24,8 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..bedrock.converse_fixture import CONVERSE_SUFFIX
-from ..bedrock.converse_synth import synthesize_converse
+from ..bedrock.converse import CONVERSE_SUFFIX, synthesize_converse
 from ..bedrock.settings import DEFAULT_BEDROCK_MODEL
 from ..replay.fixture import Fixture
 from ..replay.synth import Fault

@@ -19,6 +19,8 @@ closest recording tells them what to change back (or what to record).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..i18n import message
@@ -82,3 +84,28 @@ def _normalize_message(message: dict[str, Any]) -> dict[str, Any]:
     if isinstance(content, str):
         return {**message, "content": [{"type": "text", "text": content}]}
     return message
+
+
+FIXTURE_SUFFIXES = (".sse", ".http")
+"""The files that hold Messages API recordings."""
+
+
+@dataclass(frozen=True)
+class FixtureKind:
+    """Which recordings a `FixtureLibrary` reads, and how a request finds its own among them.
+
+    The Messages API's (`MESSAGES`) is the default. Bedrock's Converse brings its own
+    (``bedrock.converse.CONVERSE``): other files, other fields, another name for the model.
+
+        >>> MESSAGES.key({"model": "m", "max_tokens": 8}), MESSAGES.model_field
+        ('{"max_tokens": 8, "stream": false}', 'model')
+    """
+
+    suffixes: tuple[str, ...] = FIXTURE_SUFFIXES
+    key: Callable[[dict[str, Any]], str] = match_key  # the fields that decide the reply
+    model_field: str = "model"  # preferred when several recordings match, required when strict
+    differing: Callable[[dict[str, Any], dict[str, Any]], list[str]] = differing_fields
+    miss: str = "miss.strict"  # the catalog's line for a strict miss, with {closest}
+
+
+MESSAGES = FixtureKind()

@@ -22,6 +22,10 @@ seconds, so whether a stall trips it does not depend on ``speed``.
 Requests to ``/v1/messages/count_tokens`` are answered from fixtures with that
 ``endpoint``; with a fallback (not strict), a request with none gets the synthesizer's
 estimate, the figure the replayed replies' usage uses.
+
+Two hooks let Bedrock's `AnthropicBedrock` replay be this transport with another envelope
+(``bedrock/replay.py``): `wanted` says which Messages API request a request stands for, and
+`wire` which bytes carry each recorded event (`event_stream_type` names them).
 """
 
 from __future__ import annotations
@@ -29,29 +33,29 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx2
 
+from .fallback import Fallback, find_or_fallback
 from .fixture import MESSAGES_ENDPOINT, Fixture
-from .library import FixtureLibrary, ReplayMiss
+from .library import FixtureLibrary
 from .synth_endings import COUNT_TOKENS_ENDPOINT, count_tokens_fixture
 
 REPLAY_HEADER = "x-streaming-course-replay"
 
-# Builds the labelled reply for a request no fixture matches (see `fallback.py`).
-FallbackFactory = Callable[[dict], Fixture]
-
 
 class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Serve `/v1/messages` requests from a `FixtureLibrary`, sync or async."""
+
+    event_stream_type = "text/event-stream"  # the content type of a streamed reply
 
     def __init__(
         self,
         library: FixtureLibrary,
         speed: float = 1.0,
         strict: bool = False,
-        fallback: FallbackFactory | None = None,
+        fallback: Fallback | None = None,
     ) -> None:
         self.library = library
         self.speed = speed
@@ -61,8 +65,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
-        fixture = self._fixture_for(request.read(), request.url.path)
-        body = PacedBody(fixture, started, self.speed, read_timeout(request))
+        request.read()
+        fixture = self._fixture_for(*self.wanted(request))
+        body = PacedBody(fixture, started, self.speed, read_timeout(request), self.wire(fixture))
         timed_out = body.header_timeout()
         if timed_out is not None:
             sleep_until(timed_out)
@@ -72,28 +77,37 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         started = time.monotonic()
-        fixture = self._fixture_for(await request.aread(), request.url.path)
-        body = PacedBody(fixture, started, self.speed, read_timeout(request))
+        await request.aread()
+        fixture = self._fixture_for(*self.wanted(request))
+        body = PacedBody(fixture, started, self.speed, read_timeout(request), self.wire(fixture))
         timed_out = body.header_timeout()
         if timed_out is not None:
-            await async_sleep_until(timed_out)
+            await asleep_until(timed_out)
             raise body.timeout_error(request)
-        await async_sleep_until(body.deadline(body.first_byte_at))
+        await asleep_until(body.deadline(body.first_byte_at))
         return self._response(fixture, body, request)
+
+    def wanted(self, request: httpx2.Request) -> tuple[bytes, str]:
+        """The Messages API body and endpoint that `request` (already read) asks for."""
+        return request.content, request.url.path
+
+    def wire(self, fixture: Fixture) -> list[bytes] | None:
+        """The bytes that carry each recorded event (None: its SSE record, as recorded)."""
+        return None
 
     def _fixture_for(self, raw_body: bytes, endpoint: str = MESSAGES_ENDPOINT) -> Fixture:
         request = json.loads(raw_body or b"{}")
-        library = self._library_for(endpoint)
-        try:
-            fixture = library.find(request, strict=self.strict)
-        except ReplayMiss as miss:
-            return _not_found(request, str(miss))
-        if fixture is not None and fixture.endpoint != endpoint:
-            fixture = None  # another endpoint's answer to the same body
-        if fixture is None and self.fallback is not None:
-            counting = endpoint == COUNT_TOKENS_ENDPOINT
-            fixture = count_tokens_fixture(request) if counting else self.fallback(request)
-        return fixture or _not_found(request, library.describe_miss(request))
+        fallback = self.fallback
+        if fallback is not None and endpoint == COUNT_TOKENS_ENDPOINT:
+            fallback = count_tokens_fixture
+        found = find_or_fallback(
+            self._library_for(endpoint),
+            request,
+            strict=self.strict,
+            fallback=fallback,
+            usable=lambda fixture: fixture.endpoint == endpoint,  # not another endpoint's
+        )
+        return found if isinstance(found, Fixture) else _not_found(request, found)
 
     def _library_for(self, endpoint: str) -> FixtureLibrary:
         """The messages library itself; for another endpoint, the fixtures that answer it."""
@@ -104,9 +118,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             self._libraries[endpoint] = FixtureLibrary(answers)
         return self._libraries[endpoint]
 
-    @staticmethod
-    def _response(fixture: Fixture, body: PacedBody, request: httpx2.Request) -> httpx2.Response:
-        content_type = "text/event-stream" if fixture.body_kind == "sse" else "application/json"
+    def _response(
+        self, fixture: Fixture, body: PacedBody, request: httpx2.Request
+    ) -> httpx2.Response:
+        content_type = self.event_stream_type if fixture.body_kind == "sse" else "application/json"
         headers = {
             "content-type": content_type,
             **fixture.headers,
@@ -120,10 +135,16 @@ class PacedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
 
     With a `read_timeout` (seconds), a gap between chunks longer than it raises
     `httpx2.ReadTimeout` that many seconds after the last chunk, as a socket would.
+    `wire` replaces each event's SSE record with other bytes (Bedrock's frames).
     """
 
     def __init__(
-        self, fixture: Fixture, started: float, speed: float, read_timeout: float | None = None
+        self,
+        fixture: Fixture,
+        started: float,
+        speed: float,
+        read_timeout: float | None = None,
+        wire: list[bytes] | None = None,
     ) -> None:
         self.started = started
         self.speed = speed
@@ -132,7 +153,9 @@ class PacedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
         if fixture.body_kind == "json":
             self.chunks = [(fixture.latency, fixture.json_body.encode())]
         else:
-            self.chunks = [(event.at, event.sent) for event in fixture.events]
+            sent = wire if wire is not None else [event.sent for event in fixture.events]
+            timed = zip(fixture.events, sent, strict=True)
+            self.chunks = [(event.at, data) for event, data in timed]
         self.first_byte_at = self.chunks[0][0] if self.chunks else (self.dropped_at or 0.0)
 
     def deadline(self, at: float) -> float:
@@ -185,9 +208,9 @@ class PacedBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for due, chunk in self._timeline():
             if due is None:
-                await async_sleep_until(self._timeout_due())
+                await asleep_until(self._timeout_due())
                 raise self.timeout_error()
-            await async_sleep_until(due)
+            await asleep_until(due)
             if chunk is None:
                 raise _disconnect()
             yield chunk
@@ -216,7 +239,7 @@ def sleep_until(deadline: float) -> None:
         time.sleep(delay)
 
 
-async def async_sleep_until(deadline: float) -> None:
+async def asleep_until(deadline: float) -> None:
     """Like `sleep_until`, without blocking the event loop.
 
     It always yields to the loop once, as a read from a socket does: other tasks (a Stop
