@@ -14,6 +14,9 @@ from typing import Any, ClassVar
 from anthropic.types import Message
 from jiter import from_json  # the SDK's own JSON parser: it also reads unfinished JSON
 
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError)
+"""What the SDK raises on an event it cannot read: bad JSON, an unknown block, a wrong type."""
+
 
 class StreamMalformed(ValueError):
     """An event does not have the shape the API documents; the message says what is wrong.
@@ -165,3 +168,35 @@ def field_of(obj: Any, name: str, kind: type, what: str) -> Any:
         shown = type(value).__name__ if value is not None else "nothing"
         raise StreamMalformed(f"{what} whose {name!r} is {shown}")
     return value
+
+
+def unreadable_event(error: BaseException) -> bool:
+    """True when `error` means an event could not be read: we or the SDK raised it on one.
+
+    A bug elsewhere (a generator of your own that raises) is not swallowed.
+
+    >>> unreadable_event(StreamMalformed("a delta for block 3, which never started"))
+    True
+    """
+    if isinstance(error, StreamMalformed):
+        return True
+    frame = error.__traceback__
+    while frame is not None:
+        module = frame.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in ("anthropic", "jiter", "pydantic"):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def keeps_snapshot(stream: Any) -> bool:
+    """True for a stream of `messages.stream()`, which keeps the message itself."""
+    return hasattr(type(stream), "current_message_snapshot")
+
+
+def snapshot(stream: Any) -> Message | None:
+    """The message a `messages.stream()` stream keeps (None before message_start)."""
+    try:
+        return stream.current_message_snapshot
+    except AssertionError:  # the SDK asserts when no message_start has come yet
+        return None

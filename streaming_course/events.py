@@ -13,7 +13,9 @@ from ``client.messages.create(..., stream=True)``, the `MessageStream` inside
   ``stopped`` (you stopped reading).
 
 Errors of the stream itself are caught and kept in the outcome; anything else is raised.
-A raw stream keeps no message, so `MessageBuilder` builds it from the raw events.
+A raw stream keeps no message, so `MessageBuilder` builds it from the raw events. The
+outcome also keeps what the course measures, once for every helper: each piece of text with
+its arrival time (`pieces`, `first_text_at`), the whole wait (`elapsed`), `tokens_per_second`.
 
     >>> reader = read_events(client.messages.create(**request, stream=True))  # doctest: +SKIP
     >>> for event in reader:                                                  # doctest: +SKIP
@@ -28,10 +30,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import anthropic
-import httpx2
 from anthropic.lib.streaming import (
     AsyncMessageStream,
     AsyncMessageStreamManager,
@@ -40,32 +41,30 @@ from anthropic.lib.streaming import (
 )
 from anthropic.types import Message, RawMessageStreamEvent, Usage
 
-from .accumulate import MessageBuilder, StreamMalformed, field_of
+from .accumulate import (
+    UNREADABLE,
+    MessageBuilder,
+    StreamMalformed,
+    field_of,
+    keeps_snapshot,
+    snapshot,
+    unreadable_event,
+)
+from .failures import API_FAILURES
 from .i18n import message as localized
-from .redact import redact
+from .outcome import Ending, Piece, StreamOutcome, StreamTruncated
 
 AnyStream = anthropic.Stream[RawMessageStreamEvent] | MessageStream[Any]
 """A stream read with `for`: from ``create(stream=True)``, or inside ``messages.stream()``."""
 AnyAsyncStream = anthropic.AsyncStream[RawMessageStreamEvent] | AsyncMessageStream[Any]
 """A stream read with `async for`: the same, from an `AsyncAnthropic` client."""
 
-Ending = Literal["complete", "error_event", "dropped", "truncated", "malformed", "stopped"]
-
 DERIVED_TYPES = frozenset({"text", "thinking", "signature", "input_json", "citation"})
 """Events `messages.stream()` adds after a raw delta, repeating it with a snapshot."""
 
-STREAM_FAILURES = (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError)
-"""What a stream raises mid-way: an `event: error`, or a broken connection."""
-
-UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError)
-"""What the SDK raises on an event it cannot read: bad JSON, an unknown block, a wrong type."""
 
 STOPS = (GeneratorExit, KeyboardInterrupt, asyncio.CancelledError)
 """How a caller stops reading early: leaving the loop, Ctrl-C / Stop, cancelling a task."""
-
-
-class StreamTruncated(Exception):
-    """The body ended without ``message_stop``: the reply is incomplete (the SDK raises nothing)."""
 
 
 @dataclass(slots=True)  # not frozen: that would make creating one (per event) 3× slower
@@ -92,70 +91,6 @@ class StreamEvent:
     def derived(self) -> bool:
         """True for the events `messages.stream()` adds (``text``, ``input_json``, ...)."""
         return self.type in DERIVED_TYPES
-
-
-@dataclass(frozen=True, repr=False)
-class StreamOutcome:
-    """What a stream delivered and how it ended.
-
-    >>> outcome = StreamOutcome("truncated", message=None, text="Hel", error=None)
-    >>> outcome.complete
-    False
-    """
-
-    ending: Ending
-    message: Message | None  # the final message, or the partial one (None before message_start)
-    text: str  # the reply's text as it arrived
-    error: BaseException | None  # what ended it early (None when complete or stopped)
-    usage_at_start: Usage | None = None  # as message_start gave it (None: not a stream)
-
-    def __repr__(self) -> str:  # short: a notebook shows it after the printed reply
-        text = self.text if len(self.text) <= 40 else self.text[:39] + "…"
-        return (
-            f"StreamOutcome(ending={self.ending!r}, text={text!r}, "
-            f"stop_reason={self.stop_reason!r})"
-        )
-
-    @classmethod
-    def of_message(cls, message: Message) -> StreamOutcome:
-        """The outcome of a finished, non-streamed `Message`.
-
-        >>> StreamOutcome.of_message(message).ending  # doctest: +SKIP
-        'complete'
-        """
-        text = "".join(block.text for block in message.content if block.type == "text")
-        return cls("complete", message=message, text=text, error=None)
-
-    @property
-    def complete(self) -> bool:
-        """True when the whole reply arrived (``message_stop`` was received)."""
-        return self.ending == "complete"
-
-    @property
-    def usage(self) -> Usage | None:
-        """The token usage so far, or None before message_start."""
-        return self.message.usage if self.message is not None else None
-
-    @property
-    def stop_reason(self) -> str | None:
-        """Why the model stopped (``end_turn``, ``max_tokens``...); None if it never said."""
-        return self.message.stop_reason if self.message is not None else None
-
-    @property
-    def description(self) -> str:
-        """One line, in the learner's language, saying how the stream ended."""
-        chars = len(self.text)
-        if self.ending == "error_event":
-            error_type = getattr(self.error, "type", None) or "error"
-            detail = redact(getattr(self.error, "api_message", None) or str(self.error))
-            return localized("events.error_event", chars=chars, type=error_type, detail=detail)
-        if self.ending == "dropped":
-            return localized("events.dropped", chars=chars, error=type(self.error).__name__)
-        if self.ending == "malformed":
-            return localized("events.malformed", chars=chars, detail=redact(str(self.error)))
-        if self.ending in ("truncated", "stopped"):
-            return localized(f"events.{self.ending}", chars=chars)
-        return localized("events.complete", stop_reason=self.stop_reason)
 
 
 @runtime_checkable
@@ -191,30 +126,41 @@ def aread_events(stream: AnyAsyncStream, *, started: float | None = None) -> Asy
     return AsyncEventReader(stream, started=started)
 
 
-class EventReader:
-    """Iterate once for the `StreamEvent`s of a sync stream; `outcome` says how it ended."""
+class _Reader:
+    """What the sync and async readers share: the reading, and the outcome it gives."""
 
-    def __init__(self, stream: AnyStream, *, started: float | None = None) -> None:
-        _check_stream(stream, expect_async=False)
+    def __init__(self, stream: Any, reading: Reading) -> None:
         self.stream = stream
-        self._reading = _Reading(stream, started)
+        self._reading = reading
 
     @property
     def outcome(self) -> StreamOutcome:
         """How the stream ended (while still reading: the outcome so far, ending "stopped")."""
         return self._reading.outcome()
 
+
+class EventReader(_Reader):
+    """Iterate once for the `StreamEvent`s of a sync stream; `outcome` says how it ended.
+
+    `reading` reads another kind of stream (Bedrock's Converse: see `Reading`).
+    """
+
+    def __init__(
+        self, stream: Any, *, started: float | None = None, reading: Reading | None = None
+    ) -> None:
+        if reading is None:
+            _check_stream(stream, expect_async=False)
+        super().__init__(stream, reading or _MessagesReading(stream, started))
+
     def __iter__(self) -> Iterator[StreamEvent]:
         reading = self._reading
         try:
             for sdk_event in self.stream:
                 yield reading.take(sdk_event)
-        except STREAM_FAILURES as error:
+        except reading.FAILURES as error:
             reading.fail(error)
         except UNREADABLE as error:
-            if not _unreadable_event(error):
-                raise
-            reading.fail(StreamMalformed.of(error))
+            reading.fail_unreadable(error)
         except STOPS:
             reading.stop()
             self.stream.close()
@@ -223,30 +169,22 @@ class EventReader:
             reading.finish()
 
 
-class AsyncEventReader:
+class AsyncEventReader(_Reader):
     """Iterate once with ``async for`` for the `StreamEvent`s of an async stream."""
 
     def __init__(self, stream: AnyAsyncStream, *, started: float | None = None) -> None:
         _check_stream(stream, expect_async=True)
-        self.stream = stream
-        self._reading = _Reading(stream, started)
-
-    @property
-    def outcome(self) -> StreamOutcome:
-        """How the stream ended (while still reading: the outcome so far, ending "stopped")."""
-        return self._reading.outcome()
+        super().__init__(stream, _MessagesReading(stream, started))
 
     async def __aiter__(self) -> AsyncIterator[StreamEvent]:
         reading = self._reading
         try:
             async for sdk_event in self.stream:
                 yield reading.take(sdk_event)
-        except STREAM_FAILURES as error:
+        except reading.FAILURES as error:
             reading.fail(error)
         except UNREADABLE as error:
-            if not _unreadable_event(error):
-                raise
-            reading.fail(StreamMalformed.of(error))
+            reading.fail_unreadable(error)
         except STOPS:
             reading.stop()
             await self.stream.close()
@@ -255,24 +193,102 @@ class AsyncEventReader:
             reading.finish()
 
 
-class _Reading:
-    """What one reading has seen so far; the sync and async readers share it."""
+class Reading:
+    """What one reading has seen so far, and how it ended; the readers' loops share it.
 
-    def __init__(self, stream: AnyStream | AnyAsyncStream, started: float | None) -> None:
-        self.stream = stream
+    A kind of stream supplies `take` (one event in, its `StreamEvent` out, text noted with
+    `note_text`), `message` and `arrived_whole`, and says which errors are its failures.
+    The endings, the clock and the pieces of text are kept here, once for every kind.
+    """
+
+    FAILURES: ClassVar[tuple[type[BaseException], ...]] = API_FAILURES
+    """What the stream raises mid-way: an error event, or a broken connection."""
+    ERROR_EVENTS: ClassVar[tuple[type[BaseException], ...]] = (anthropic.APIStatusError,)
+    """Those of `FAILURES` that the API sent as an event (the rest mean a dropped connection)."""
+    TRUNCATED: ClassVar[str] = "events.truncated"  # the message saying the body was cut
+    OUTCOME: ClassVar[type[StreamOutcome]] = StreamOutcome
+
+    def __init__(self, started: float | None) -> None:
         self.started = time.perf_counter() if started is None else started
-        # `messages.stream()` keeps the message itself; for a raw stream we build it.
-        self.builder = None if _keeps_snapshot(stream) else MessageBuilder()
-        self.texts: list[str] = []
-        self.block_index: int | None = None
-        self.saw_message_stop = False
+        self.pieces: list[Piece] = []
         self.usage_at_start: Usage | None = None
         self.ending: Ending | None = None
         self.error: BaseException | None = None
+        self.ended_at: float | None = None
+
+    def take(self, sdk_event: Any) -> StreamEvent:  # one event in, its `StreamEvent` out
+        raise NotImplementedError
+
+    def message(self) -> Message | None:  # the message so far (None before it started)
+        raise NotImplementedError
+
+    def arrived_whole(self) -> bool:  # True when the stream's last event came
+        raise NotImplementedError
+
+    def clock(self) -> float:
+        """Seconds since the request."""
+        return time.perf_counter() - self.started
+
+    def note_text(self, at: float, text: str) -> None:
+        """A piece of the reply's text arrived at `at` (call it once the event was read whole)."""
+        if text:
+            self.pieces.append(Piece(at, text))
+
+    def finish(self) -> None:
+        """The body ended: complete if the last event came, else truncated."""
+        if self.arrived_whole():
+            self._end("complete", None)
+        else:
+            chars = len(self.text())
+            self._end("truncated", StreamTruncated(localized(self.TRUNCATED, chars=chars)))
+
+    def fail(self, error: BaseException) -> None:
+        if isinstance(error, StreamMalformed):
+            self._end("malformed", error)
+        elif isinstance(error, self.ERROR_EVENTS):
+            self._end("error_event", error)
+        else:
+            self._end("dropped", error)
+
+    def fail_unreadable(self, error: BaseException) -> None:
+        """An event could not be read; an error that is not an event's fault is raised again."""
+        if not unreadable_event(error):
+            raise error
+        self.fail(StreamMalformed.of(error))
+
+    def stop(self) -> None:
+        self._end(self.ending or "stopped", self.error)
+
+    def _end(self, ending: Ending, error: BaseException | None) -> None:
+        self.ending, self.error = ending, error
+        if self.ended_at is None:
+            self.ended_at = self.clock()
+
+    def text(self) -> str:
+        return "".join(piece.text for piece in self.pieces)
+
+    def outcome(self) -> StreamOutcome:
+        elapsed = self.ended_at if self.ended_at is not None else self.clock()
+        ending = self.ending or "stopped"
+        pieces = tuple(self.pieces)
+        return self.OUTCOME(
+            ending, self.message(), self.text(), self.error, self.usage_at_start, pieces, elapsed
+        )
+
+
+class _MessagesReading(Reading):
+    """Reads the Messages API's events, from a raw stream or from `messages.stream()`."""
+
+    def __init__(self, stream: AnyStream | AnyAsyncStream, started: float | None) -> None:
+        super().__init__(started)
+        self.stream = stream
+        # `messages.stream()` keeps the message itself; for a raw stream we build it.
+        self.builder = None if keeps_snapshot(stream) else MessageBuilder()
+        self.block_index: int | None = None
+        self.saw_message_stop = False
 
     def take(self, sdk_event: Any) -> StreamEvent:
-        """Note one SDK event and return its `StreamEvent`."""
-        at = time.perf_counter() - self.started
+        at = self.clock()
         kind = field_of(sdk_event, "type", str, "an event")
         index = getattr(sdk_event, "index", None)
         delta_type = None
@@ -295,64 +311,14 @@ class _Reading:
                 self.builder.add(sdk_event)
             except UNREADABLE as error:  # only the event's shape can make building fail
                 raise StreamMalformed.of(error) from error
-        if text:
-            self.texts.append(text)  # only once the event was read whole
+        self.note_text(at, text)
         return StreamEvent(at, kind, index, delta_type, text, sdk_event)
 
-    def finish(self) -> None:
-        """The body ended: complete if message_stop came, else truncated."""
-        if self.saw_message_stop:
-            self.ending = "complete"
-        else:
-            self.ending = "truncated"
-            self.error = StreamTruncated(localized("events.truncated", chars=len(self.text())))
+    def message(self) -> Message | None:
+        return self.builder.message() if self.builder else snapshot(self.stream)
 
-    def fail(self, error: BaseException) -> None:
-        if isinstance(error, StreamMalformed):
-            self.ending = "malformed"
-        elif isinstance(error, anthropic.APIStatusError):
-            self.ending = "error_event"
-        else:
-            self.ending = "dropped"
-        self.error = error
-
-    def stop(self) -> None:
-        self.ending = self.ending or "stopped"
-
-    def text(self) -> str:
-        return "".join(self.texts)
-
-    def outcome(self) -> StreamOutcome:
-        message = self.builder.message() if self.builder else _snapshot(self.stream)
-        ending = self.ending or "stopped"
-        return StreamOutcome(ending, message, self.text(), self.error, self.usage_at_start)
-
-
-def _unreadable_event(error: BaseException) -> bool:
-    """True when `error` means an event could not be read: we or the SDK raised it on one.
-
-    A bug elsewhere (a generator of your own that raises) is not swallowed.
-    """
-    if isinstance(error, StreamMalformed):
-        return True
-    frame = error.__traceback__
-    while frame is not None:
-        module = frame.tb_frame.f_globals.get("__name__", "")
-        if module.split(".")[0] in ("anthropic", "jiter", "pydantic"):
-            return True
-        frame = frame.tb_next
-    return False
-
-
-def _keeps_snapshot(stream: Any) -> bool:
-    return hasattr(type(stream), "current_message_snapshot")
-
-
-def _snapshot(stream: Any) -> Message | None:
-    try:
-        return stream.current_message_snapshot
-    except AssertionError:  # the SDK asserts when no message_start has come yet
-        return None
+    def arrived_whole(self) -> bool:
+        return self.saw_message_stop
 
 
 def _check_stream(stream: Any, *, expect_async: bool) -> None:

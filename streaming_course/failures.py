@@ -1,6 +1,8 @@
-"""Why a request failed, in one line, and what a learner can do about it.
+"""What can fail in a request or its stream, why it failed in one line, and what to do about it.
 
-The chat front ends show this line when the API refuses a request (an HTTP error) or cannot
+`API_FAILURES` is the course's one list of what the API and the connection can raise; the
+stream reader, the handlers and the conversation all catch these. The chat front ends show
+the line of `describe_failure` when the API refuses a request (an HTTP error) or cannot
 be reached; keys and header values never appear in it (see `streaming_course.redact`).
 
     >>> describe_failure(anthropic.APIConnectionError(request=request))  # doctest: +SKIP
@@ -10,9 +12,16 @@ be reached; keys and header values never appear in it (see `streaming_course.red
 from __future__ import annotations
 
 import anthropic
+import httpx2
 
 from .i18n import message
 from .redact import error_line, redact
+
+API_FAILURES = (anthropic.APIError, httpx2.TransportError)
+"""What a request or its stream raises when the API refuses it or the connection fails: an
+HTTP error (before any event), an ``event: error`` (an `APIStatusError` mid-stream), no
+connection or a timeout (`APIConnectionError`), or a connection that breaks mid-stream
+(httpx2's own `TransportError`, which the SDK does not wrap)."""
 
 RETRIED_STATUSES = frozenset({408, 409, 429})
 """Statuses the SDK retries (with every status from 500 up) before it raises."""
@@ -38,7 +47,7 @@ def describe_failure(error: BaseException, max_retries: int = 0) -> str:
         line = message("chat.failed_after_retries", detail=detail, retries=max_retries)
     else:
         line = message("chat.failed", detail=detail)
-    return f"{line} {failure_advice(error)}"
+    return message("chat.sentences", first=line, second=failure_advice(error))
 
 
 def failure_advice(error: BaseException) -> str:

@@ -28,12 +28,12 @@ from anthropic.lib.streaming import (
 from anthropic.types import Message
 
 from .events import StreamOutcome, aread_events, read_events
+from .failures import API_FAILURES
 from .i18n import message as localized
 
 TIMEOUTS = (httpx2.TimeoutException, anthropic.APITimeoutError)
-"""A timeout mid-stream (unwrapped, from httpx2), or before the first event (from the SDK)."""
-REQUEST_FAILURES = (anthropic.APIError, httpx2.TransportError)
-"""What the request itself can raise before any event (an HTTP 529, no connection...)."""
+"""Those of `API_FAILURES` that are timeouts: mid-stream (from httpx2), or before the first
+event (from the SDK)."""
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 T = TypeVar("T")
@@ -114,7 +114,7 @@ class StreamHandler:
                 if isinstance(stream, MessageStreamManager):
                     try:
                         stream = exits.enter_context(stream)  # sends the request
-                    except REQUEST_FAILURES as error:
+                    except API_FAILURES as error:  # the request was refused
                         _call_all(self._failure_calls(error))
                         return None
                 return self._read(stream)
@@ -131,7 +131,7 @@ class StreamHandler:
                 if isinstance(stream, AsyncMessageStreamManager):
                     try:
                         stream = await exits.enter_async_context(stream)
-                    except REQUEST_FAILURES as error:
+                    except API_FAILURES as error:  # the request was refused
                         await _acall_all(self._failure_calls(error))
                         return None
                 return await self._aread(stream)

@@ -9,7 +9,8 @@
     ...
     >>> compare(client, **request).report()               # doctest: +SKIP
 
-Every time is `time.perf_counter()` seconds from just before the request was sent.
+Every time is `time.perf_counter()` seconds from just before the request was sent. The
+figures are those the stream reader recorded (see `StreamOutcome`): `Timing` only lays them out.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from anthropic.types import Message
-
-from .events import StreamEvent, StreamOutcome, aread_events, read_events
+from .events import StreamOutcome, aread_events, read_events
 from .i18n import display_width, pad
 from .i18n import message as localized
 
@@ -47,6 +46,30 @@ class Timing:
     streamed: bool
     model: str
     complete: bool = True  # False when the stream broke off (an error event, a drop...)
+
+    @classmethod
+    def of_outcome(cls, outcome: StreamOutcome, *, model: str, streamed: bool = True) -> Timing:
+        """The timing the reader recorded in `outcome` (`model`: if the message names none).
+
+        >>> from streaming_course.events import Piece
+        >>> outcome = StreamOutcome("complete", None, "Hi!", None, pieces=(Piece(0.5, "Hi!"),),
+        ...                         elapsed=2.0)
+        >>> Timing.of_outcome(outcome, model="m").ttft
+        0.5
+        """
+        total = outcome.elapsed or 0.0
+        first = outcome.first_text_at
+        return cls(
+            ttft=first if first is not None else total,
+            total=total,
+            output_tokens=outcome.usage.output_tokens if outcome.usage is not None else 0,
+            tokens_per_second=outcome.tokens_per_second,
+            delta_times=[piece.at for piece in outcome.pieces],
+            delta_chars=[len(piece.text) for piece in outcome.pieces],
+            streamed=streamed,
+            model=outcome.message.model if outcome.message is not None else model,
+            complete=outcome.complete,
+        )
 
     def __str__(self) -> str:
         return _table([self])
@@ -80,12 +103,12 @@ def measure(client: Any, *, stream: bool, **request: Any) -> Timing:
     started = time.perf_counter()
     if not stream:
         reply = client.messages.create(**request)
-        return _timing_of_message(reply, time.perf_counter() - started)
-    clock = _TextClock()
+        outcome = StreamOutcome.of_message(reply, elapsed=time.perf_counter() - started)
+        return Timing.of_outcome(outcome, model=request["model"], streamed=False)
     reader = read_events(client.messages.create(**request, stream=True), started=started)
-    for event in reader:
-        clock.note(event)
-    return clock.timing(reader.outcome, time.perf_counter() - started, request)
+    for _ in reader:
+        pass  # the reader notes each piece of text and when it came
+    return Timing.of_outcome(reader.outcome, model=request["model"])
 
 
 async def ameasure(client: Any, *, stream: bool, **request: Any) -> Timing:
@@ -93,13 +116,13 @@ async def ameasure(client: Any, *, stream: bool, **request: Any) -> Timing:
     started = time.perf_counter()
     if not stream:
         reply = await client.messages.create(**request)
-        return _timing_of_message(reply, time.perf_counter() - started)
-    clock = _TextClock()
+        outcome = StreamOutcome.of_message(reply, elapsed=time.perf_counter() - started)
+        return Timing.of_outcome(outcome, model=request["model"], streamed=False)
     reply_stream = await client.messages.create(**request, stream=True)
     reader = aread_events(reply_stream, started=started)
-    async for event in reader:
-        clock.note(event)
-    return clock.timing(reader.outcome, time.perf_counter() - started, request)
+    async for _ in reader:
+        pass  # the reader notes each piece of text and when it came
+    return Timing.of_outcome(reader.outcome, model=request["model"])
 
 
 def compare(client: Any, **request: Any) -> Comparison:
@@ -112,53 +135,6 @@ async def acompare(client: Any, **request: Any) -> Comparison:
     """The async twin of `compare`."""
     non_streamed = await ameasure(client, stream=False, **request)
     return Comparison(non_streamed, await ameasure(client, stream=True, **request))
-
-
-class _TextClock:
-    """Notes when each piece of text arrived."""
-
-    def __init__(self) -> None:
-        self.delta_times: list[float] = []
-        self.delta_chars: list[int] = []
-
-    def note(self, event: StreamEvent) -> None:
-        if event.text:
-            self.delta_times.append(event.at)
-            self.delta_chars.append(len(event.text))
-
-    def timing(self, outcome: StreamOutcome, total: float, request: dict[str, Any]) -> Timing:
-        usage = outcome.usage
-        output_tokens = usage.output_tokens if usage is not None else 0
-        model = outcome.message.model if outcome.message is not None else request["model"]
-        return Timing(
-            ttft=self.delta_times[0] if self.delta_times else total,
-            total=total,
-            output_tokens=output_tokens,
-            tokens_per_second=_rate(output_tokens, total),
-            delta_times=self.delta_times,
-            delta_chars=self.delta_chars,
-            streamed=True,
-            model=model,
-            complete=outcome.complete,
-        )
-
-
-def _timing_of_message(reply: Message, total: float) -> Timing:
-    text = StreamOutcome.of_message(reply).text
-    return Timing(
-        ttft=total,
-        total=total,
-        output_tokens=reply.usage.output_tokens,
-        tokens_per_second=_rate(reply.usage.output_tokens, total),
-        delta_times=[total],
-        delta_chars=[len(text)],
-        streamed=False,
-        model=reply.model,
-    )
-
-
-def _rate(tokens: int, seconds: float) -> float:
-    return tokens / seconds if seconds > 0 else 0.0
 
 
 VALUE_WIDTH = 14

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import anthropic
 import httpx2
@@ -285,3 +286,71 @@ def test_descriptions_follow_the_learners_language(monkeypatch):
     monkeypatch.setenv("STREAMING_COURSE_LANG", "ja")
     _, outcome = read_raw(text_fixture(DELTAS, fault="disconnect"))
     assert "接続が切れました" in outcome.description
+
+
+@pytest.mark.parametrize("kind", READERS)
+@pytest.mark.parametrize("fault", [None, *FAILURES])
+def test_the_outcome_keeps_each_piece_of_text_when_it_arrived(kind, fault):
+    """The one measurer: the figures every helper reads are the events' own times."""
+    events, outcome = READERS[kind](text_fixture(DELTAS, fault=fault, gap=0.01))
+    texts = [(event.at, event.text) for event in events if event.text]
+    assert [tuple(piece) for piece in outcome.pieces] == texts
+    assert [piece.text for piece in outcome.pieces] == DELTAS
+    assert outcome.first_text_at == texts[0][0]
+    assert outcome.elapsed >= events[-1].at >= outcome.first_text_at
+    tokens = outcome.usage.output_tokens
+    assert outcome.tokens_per_second == pytest.approx(tokens / outcome.elapsed)
+
+
+def test_a_stream_without_text_has_no_first_text():
+    fixture = text_fixture([], fault="truncate")
+    _, outcome = read_raw(fixture)
+    assert (outcome.pieces, outcome.first_text_at) == ((), None)
+    assert outcome.elapsed is not None
+    assert StreamOutcome("stopped", None, "", None).tokens_per_second == 0.0  # nothing known
+
+
+def test_a_finished_message_is_one_piece_at_the_end():
+    message = read_raw(text_fixture(DELTAS))[1].message
+    outcome = StreamOutcome.of_message(message, elapsed=1.5)
+    assert [tuple(piece) for piece in outcome.pieces] == [(1.5, "Hello, world!")]
+    assert outcome.first_text_at == 1.5
+    assert outcome.tokens_per_second == message.usage.output_tokens / 1.5
+
+
+def test_every_reader_catches_the_one_list_of_what_can_fail():
+    from streaming_course import conversation, handlers
+    from streaming_course.events import Reading
+    from streaming_course.failures import API_FAILURES
+
+    assert Reading.FAILURES is API_FAILURES is conversation.REQUEST_FAILURES
+    source = Path(handlers.__file__).read_text(encoding="utf-8")
+    assert source.count("except API_FAILURES") == 2 and "REQUEST_FAILURES" not in source
+    assert issubclass(anthropic.APIStatusError, API_FAILURES)  # an `event: error`
+    assert issubclass(httpx2.RemoteProtocolError, API_FAILURES)  # a drop mid-stream
+
+
+def test_the_converse_reader_shares_the_endings_and_the_measuring():
+    from streaming_course.bedrock.adapter import ConverseEvents
+
+    def stream(stop: bool):
+        yield {"messageStart": {"role": "assistant"}}
+        for text in DELTAS:
+            time.sleep(0.01)
+            yield {"contentBlockDelta": {"delta": {"text": text}, "contentBlockIndex": 0}}
+        if stop:
+            yield {"messageStop": {"stopReason": "end_turn"}}
+            yield {"metadata": {"usage": {"inputTokens": 9, "outputTokens": 4}}}
+
+    reader = ConverseEvents({"stream": stream(stop=True)}, model="m")
+    events = list(reader)
+    outcome = reader.outcome
+    assert outcome.ending == "complete" and outcome.text == "Hello, world!"
+    assert [tuple(piece) for piece in outcome.pieces] == [
+        (event.at, event.text) for event in events if event.text
+    ]
+    assert outcome.tokens_per_second == pytest.approx(4 / outcome.elapsed)
+    cut = ConverseEvents(stream(stop=False), model="m")
+    assert "".join(event.text for event in cut) == "Hello, world!"
+    assert cut.outcome.ending == "truncated" and isinstance(cut.outcome.error, StreamTruncated)
+    assert "messageStop" in cut.outcome.description

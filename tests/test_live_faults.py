@@ -13,12 +13,15 @@ import json
 from dataclasses import dataclass, replace
 
 import anthropic
+import httpx2
 import pytest
 
 from streaming_course.chat import panel as panel_module
 from streaming_course.chat.panel import ChatPanel
 from streaming_course.chat.terminal import run_terminal_chat, scripted
 from streaming_course.events import read_events
+from streaming_course.failures import describe_failure
+from streaming_course.i18n import message
 from streaming_course.printers import aprint_markdown, aprint_text, print_markdown, print_text
 from streaming_course.replay.fixture import Fixture, FixtureError, TimedEvent
 from streaming_course.replay.synth import http_error
@@ -350,12 +353,12 @@ def test_every_question_in_the_panel_is_a_turn_and_retry_replaces_it(monkeypatch
         stopped = panel.send("never sent")
         panel.stop()  # before the request went out
         await asyncio.wait([stopped])
-        real = panel.conversation.stream_reply
-        monkeypatch.setattr(panel.conversation, "stream_reply", broken)
+        real = panel.conversation.astream_reply
+        monkeypatch.setattr(panel.conversation, "astream_reply", broken)
         await asyncio.wait([panel.retry()])  # the stopped question, asked again: a bug
         assert [t.ending for t in panel.turns] == ["complete", "failed"]
         assert "Something went wrong: RuntimeError: something broke" in status_of(panel)
-        monkeypatch.setattr(panel.conversation, "stream_reply", real)
+        monkeypatch.setattr(panel.conversation, "astream_reply", real)
         await asyncio.wait([panel.retry()])  # and again: strict replay has no such recording
         return panel
 
@@ -364,3 +367,18 @@ def test_every_question_in_the_panel_is_a_turn_and_retry_replaces_it(monkeypatch
     assert panel.turns[-1].question == "never sent" and panel.turns[-1].ending == "failed"
     assert "No replay fixture matches" in panel.turns[-1].note
     assert panel.to_markdown().count("**You:**") == 2
+
+
+def test_a_failure_line_in_japanese_keeps_the_apis_english_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No 「。」 glued to the API's English words, no half-width space between sentences."""
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/messages")
+    response = httpx2.Response(529, request=request, json={"error": {"type": "overloaded_error"}})
+    error = anthropic.InternalServerError("Overloaded", response=response, body=None)
+    line = message("chat.failed", "ja", detail="529 overloaded_error: Overloaded")
+    assert line == "⚠ リクエストが失敗しました（529 overloaded_error: Overloaded）。"
+    monkeypatch.setenv("STREAMING_COURSE_LANG", "ja")
+    described = describe_failure(error)
+    assert described.startswith("⚠ リクエストが失敗しました（529 ")
+    assert "）。" in described and "。 " not in described

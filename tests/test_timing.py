@@ -133,3 +133,24 @@ def test_a_broken_stream_is_timed_and_marked_incomplete(capsys):
     assert not timing.complete and timing.delta_chars == [4, 8]
     timing.report()
     assert "did not complete" in capsys.readouterr().out
+
+
+def test_a_timing_lays_out_what_the_reader_recorded():
+    """`Timing` measures nothing itself: its figures are the stream outcome's."""
+    reader = read_events(client_for(_paced_fixture()).messages.create(**STREAMED))
+    events = list(reader)
+    outcome = reader.outcome
+    timing = Timing.of_outcome(outcome, model="unused")
+    texts = [event for event in events if event.text]
+    assert timing.ttft == outcome.first_text_at == texts[0].at
+    assert timing.delta_times == [event.at for event in texts]
+    assert timing.delta_chars == [len(event.text) for event in texts]
+    assert timing.total == outcome.elapsed >= events[-1].at
+    assert timing.tokens_per_second == outcome.tokens_per_second
+    assert timing.model == outcome.message.model and timing.complete
+
+
+def test_a_timing_of_a_reply_without_text_waits_the_whole_time():
+    fixture = text_fixture([], req=STREAMED, fault="truncate")
+    timing = measure(client_for(fixture), stream=True, **ARGUMENTS)
+    assert timing.ttft == timing.total > 0 and timing.delta_times == [] and not timing.complete

@@ -257,11 +257,11 @@ def test_closing_the_client_closes_the_upstream_stream_soon_and_the_log_says_so(
 
 
 def test_a_client_that_stops_reading_holds_a_bounded_amount_in_the_server(tmp_path):
-    """A reply of about 1.5 MB of events, replayed with no waiting, to a client that stalls.
+    """A reply of about 0.9 MB of events, replayed with no waiting, to a client that stalls.
 
-    The reply is synthesized here (it is too large to ship): the garden reply, 40 times.
+    The reply is synthesized here (too large to ship): the garden reply, 90 times (< max_tokens).
     """
-    text = "\n\n".join([reply("vegetable-garden")] * 40)
+    text = "\n\n".join([reply("vegetable-garden")] * 90)
     settings = replay_settings(0, [tmp_path])
     page_body = {"messages": [{"role": "user", "content": "A very long reply, please."}]}
     request = {**sdk_request(page_body, settings.model, max_tokens=64_000), "stream": True}

@@ -37,7 +37,8 @@ import anyio
 from markdown_it import MarkdownIt
 from sse_starlette import JSONServerSentEvent, ServerSentEvent
 
-from ..events import STREAM_FAILURES, aread_events
+from ..events import aread_events
+from ..failures import API_FAILURES
 from ..i18n import message
 from ..markdown_live import finished_length
 
@@ -177,8 +178,8 @@ async def relay(
         async for event in reader:
             if not event.text:
                 continue
-            if record.first_text_at is None:
-                record.first_text_at = time.perf_counter()
+            if record.first_text_at is None:  # the reader's clock, started with the record
+                record.first_text_at = record.started + event.at
             record.chars_sent += len(event.text)
             yield _event(record, "text", {"text": event.text})
             for html, chars in blocks.feed(event.text):
@@ -194,7 +195,7 @@ async def relay(
                 record, "error", {"message": outcome.description, "ending": outcome.ending}
             )
     except Exception as error:  # before any text (a 429, a bad key...), or a bug: one line
-        if not isinstance(error, (anthropic.APIError, *STREAM_FAILURES)):
+        if not isinstance(error, API_FAILURES):
             LOGGER.exception("relay #%d failed", record.number)
         record.ending = "failed"
         yield _event(record, "error", {"message": _one_line(error), "ending": "failed"})
