@@ -7,20 +7,21 @@
     no problems found
 
 It reports whether a key was found, never the key. It also says whether the browser will find
-a Japanese font for the Japanese edition (the plots bundle their own), and a note if not.
+a Japanese font for the Japanese edition (the plots bundle their own), and a note if not, and
+how the Bedrock appendix is set (`bedrock_status`).
 """
 
 from __future__ import annotations
 
+import os
 import platform
-import shutil
-import subprocess
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
-from .bedrock import bedrock_status
+from .bedrock.settings import load_bedrock_settings
 from .client import mode_banner, model_warnings
 from .config import ConfigError, load_settings
+from .fonts import installed_japanese_fonts as japanese_fonts
 from .i18n import display_width, message, pad
 from .maintain.sources import all_outdated_fixtures
 from .replay.fixture import FixtureError
@@ -84,6 +85,62 @@ def run(font_lister: FontLister | None = None) -> int:
     return 1 if problems else 0
 
 
+def bedrock_status() -> list[tuple[str, str]]:
+    """Rows for the Bedrock appendix: boto3 installed, credentials found, region, mode, model.
+
+        >>> for name, value in bedrock_status():          # doctest: +SKIP
+        ...     print(f"{name:<22} {value}")
+        boto3                  1.44.5
+        AWS credentials found  no
+        AWS region             not set
+        Bedrock mode           replay
+        Bedrock model          anthropic.claude-haiku-5-5-v1:0
+
+    It says whether AWS credentials were found, never what they are. Without the ``bedrock``
+    extra (boto3) it shows one row, ``boto3  not installed (…how to install it)``.
+    """
+    try:
+        found, region = _aws_configuration()
+    except ModuleNotFoundError:  # the bedrock extra is not installed
+        return [("boto3", message("bedrock.status_not_installed"))]
+    rows = [
+        ("boto3", version("boto3")),
+        (
+            message("bedrock.status_credentials"),
+            message("bedrock.status_yes" if found else "bedrock.status_no"),
+        ),
+        (message("bedrock.status_region"), region or message("bedrock.status_not_set")),
+    ]
+    try:
+        settings = load_bedrock_settings()
+    except ConfigError as error:
+        return [*rows, (message("bedrock.status_mode"), str(error))]
+    return [
+        *rows,
+        (message("bedrock.status_mode"), settings.mode),
+        (message("bedrock.status_model"), settings.model),
+    ]
+
+
+def _aws_configuration() -> tuple[bool, str | None]:
+    """(whether credentials were found, the region), as the Bedrock clients find them.
+
+    `AnthropicBedrock` reads ``AWS_REGION`` first; botocore reads ``AWS_DEFAULT_REGION``
+    and the profile's region.
+    """
+    import boto3  # noqa: F401  (only to see that the extra is installed)
+    import botocore.exceptions
+    import botocore.session
+
+    session = botocore.session.Session()
+    try:
+        found = session.get_credentials() is not None
+        region = os.environ.get("AWS_REGION") or session.get_config_variable("region")
+    except botocore.exceptions.BotoCoreError:  # e.g. AWS_PROFILE names a missing profile
+        return False, None
+    return found, region
+
+
 def japanese_font_status(
     system: str | None = None, lister: FontLister | None = None
 ) -> tuple[str, str | None]:
@@ -104,22 +161,6 @@ def japanese_font_status(
     if not fonts:
         return message("doctor_fonts.none"), message("doctor_fonts.warning")
     return ", ".join(fonts[:2]) + (f" (+{len(fonts) - 2})" if len(fonts) > 2 else ""), None
-
-
-def japanese_fonts() -> list[str] | None:
-    """Font families fontconfig has for Japanese (`fc-list :lang=ja`); None without fc-list."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return None
-    try:
-        listed = subprocess.run(
-            [fc_list, ":lang=ja", "family"], capture_output=True, text=True, timeout=20
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return sorted(
-        {line.split(",")[0].strip() for line in listed.stdout.splitlines() if line.strip()}
-    )
 
 
 def _yes_no(value: bool) -> str:

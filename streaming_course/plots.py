@@ -27,9 +27,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .config import PACKAGE_FIXTURES, Settings, load_settings
+from .fonts import PLOT_FONTS
 from .i18n import message
 
-COURSE_FONTS = ["DejaVu Sans", "IPAexGothic"]  # Latin text in DejaVu, Japanese in IPAexGothic
 WAITING_COLOR = "#C9CED6"
 RECEIVING_COLOR = "#3B7DD8"
 MARK_COLOR = "#1A1A1A"
@@ -53,7 +53,7 @@ def use_course_fonts() -> None:
     >>> matplotlib.rcParams["font.family"]
     ['DejaVu Sans', 'IPAexGothic']
     """
-    matplotlib.rcParams["font.family"] = COURSE_FONTS
+    matplotlib.rcParams["font.family"] = PLOT_FONTS
 
 
 def plot_timeline(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
+from streaming_course.cli import main
 from streaming_course.maintain.editions import (
     Action,
     EditionError,
@@ -27,7 +27,6 @@ from streaming_course.maintain.editions import (
     status,
     sync,
 )
-from streaming_course.maintain.editions_cli import add_editions_commands
 
 INTRO = "01_intro.ipynb"
 EVENTS = "02_events.ipynb"
@@ -491,17 +490,15 @@ def is_markdown(cells: dict[str, NotebookNode], cell_id: str) -> bool:
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="streaming-course")
-    add_editions_commands(parser.add_subparsers())
-    args = parser.parse_args(["editions", *argv])
-    return args.func(args)
+    return main(["editions", *argv])
 
 
 def test_cli_exit_codes(root: Path, capsys: pytest.CaptureFixture[str]):
     at = ("--root", str(root))
     assert run("new", "ja", *at) == 0
     assert run("new", "ja", *at) == 2
-    assert "already exists" in capsys.readouterr().err
+    (error,) = capsys.readouterr().err.splitlines()  # one line, in the style of every command
+    assert error.startswith("streaming-course: ") and "already exists" in error
     assert run("check", *at) == 0
     assert run("check", "ja", "--strict", *at) == 1
     assert "(id intro): untranslated" in capsys.readouterr().out

@@ -31,11 +31,11 @@ DEFAULT_MAX_BODY_MB = 8
 DEFAULTS = Limits()
 
 
-def add_classroom_command(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Register ``classroom tokens|serve|status`` on the main parser's subcommands.
 
     >>> parser = argparse.ArgumentParser(prog="streaming-course")
-    >>> add_classroom_command(parser.add_subparsers())
+    >>> register(parser.add_subparsers())
     >>> args = parser.parse_args(["classroom", "serve", "--tokens", "t.txt", "--rpm", "5"])
     >>> args.rpm, args.port, args.host
     (5, 8765, '0.0.0.0')

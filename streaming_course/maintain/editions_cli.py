@@ -8,17 +8,19 @@
 
 Every verb takes `--root`, the `notebooks` folder (default: the one holding `en/`, searched
 for upward from the current folder). Each verb's function takes the parsed arguments and
-returns the exit code: 0 when all is well, 1 when `check` finds problems, 2 when the command
-cannot run (a one-line message on stderr says why and what to do).
+returns the exit code: 0 when all is well, 1 when `check` finds problems; when the command
+cannot run it raises `CommandLineError`, which `streaming-course` prints as one line on stderr
+saying why and what to do, with exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from ..commands.base import CommandLineError
 
 # `editions` (with nbformat) is imported when a verb runs, not when the command line is
 # built: nbformat takes over a second to import, and `streaming-course --help` need not wait.
@@ -26,11 +28,11 @@ from pathlib import Path
 Verb = Callable[[argparse.Namespace], int]
 
 
-def add_editions_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Register `editions` and its verbs on the subcommands of the main parser.
 
     >>> parser = argparse.ArgumentParser(prog="streaming-course")
-    >>> add_editions_commands(parser.add_subparsers())
+    >>> register(parser.add_subparsers())
     >>> args = parser.parse_args(["editions", "check", "ja", "--strict"])
     >>> args.lang, args.strict
     ('ja', True)
@@ -133,7 +135,7 @@ def _add_verb(
 
 
 def _reporting_errors(run: Verb) -> Verb:
-    """`run`, but an `EditionError` becomes its message on stderr and exit code 2."""
+    """`run`, but an `EditionError` becomes a `CommandLineError` (one line, exit code 2)."""
 
     @functools.wraps(run)
     def guarded(args: argparse.Namespace) -> int:
@@ -142,8 +144,7 @@ def _reporting_errors(run: Verb) -> Verb:
         try:
             return run(args)
         except EditionError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+            raise CommandLineError(str(error)) from None
 
     return guarded
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # the course folder's notebooks/
 _LEAKS = re.compile(r"sk-ant-[A-Za-z0-9_-]{8,}|/home/|/root/|/Users/|/tmp/[\w.-]+/")
 
 

@@ -13,7 +13,7 @@ from ..i18n import message
 LOOPBACK = "127.0.0.1"
 
 
-def add_web_command(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``web`` to the command line."""
     web = subparsers.add_parser(
         "web", help=message("web.cli_help"), description=message("web.cli_help")
