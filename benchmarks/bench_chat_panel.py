@@ -13,7 +13,8 @@
     `LiveMarkdown` with a widget publisher: at most 20 renders a second, finished blocks sent
     once, the tail re-sent only when enough of it is new) against assigning the whole
     rendering to one `HTML` widget on every delta, the obvious way, or on every token.
-    Target: the panel sends at most 5× the reply, everything it sends counted.
+    Target: the panel sends at most 5× the reply, everything it sends counted, and its final
+    HTML is exactly the whole reply rendered at once (what `LiveMarkdown` promises at close).
 
 Widgets here talk to ipywidgets' stand-in comm; we record what it would publish, so the
 figures are the messages a kernel would send, without a browser.
@@ -184,13 +185,16 @@ def stop_trial_in_page(page, browser_test, stop_after: float) -> tuple[float, fl
 # --- (b) Messages per reply -----------------------------------------------------------------
 
 
-async def panel_run(fixture: Fixture) -> tuple[list[Published], float]:
+async def panel_run(fixture: Fixture) -> tuple[list[Published], float, str]:
+    """What the panel published for one reply, how long it streamed, and its final HTML."""
     panel = ChatPanel(client=async_client(fixture, 1.0), model=MODEL, max_tokens=2048)
     first = len(PUBLISHED)
     started = time.perf_counter()
     turn = await panel.send("Tell me everything.")
     assert turn.complete
-    return PUBLISHED[first:], time.perf_counter() - started
+    reply_box = panel.transcript.children[-1].children[1]
+    final_html = "".join(block.value for block in reply_box.children)
+    return PUBLISHED[first:], time.perf_counter() - started, final_html
 
 
 async def assign_every_piece(fixture: Fixture, per_token: bool) -> list[Published]:
@@ -206,12 +210,12 @@ async def assign_every_piece(fixture: Fixture, per_token: bool) -> list[Publishe
             shown.append(piece)
             html.value = RENDERER.render("".join(shown))
 
-    await chat.stream_reply("Tell me everything.", on_text=show)
+    await chat.astream_reply("Tell me everything.", on_text=show)
     return PUBLISHED[first:]
 
 
 def bench_messages(fixture: Fixture, text: str) -> None:
-    panel_sent, seconds = asyncio.run(panel_run(fixture))
+    panel_sent, seconds, final_html = asyncio.run(panel_run(fixture))
     runs = [
         ("ChatPanel", panel_sent),
         ("HTML.value on every delta", asyncio.run(assign_every_piece(fixture, False))),
@@ -235,6 +239,8 @@ def bench_messages(fixture: Fixture, text: str) -> None:
     ratio = sum(p.size for p in panel_sent) / len(text.encode())
     verdict = "OK" if ratio <= TARGET_BYTES else "OVER TARGET"
     print(f"    Target: ChatPanel ≤ {TARGET_BYTES:g}× the reply: {ratio:.2f}×, {verdict}")
+    exact = final_html == RENDERER.render(text)
+    print(f"    Final render equals the whole reply rendered at once: {'yes' if exact else 'NO'}")
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """A chat's history and the logic of one turn, shared by the chat panel and the terminal chat.
 
-    >>> conversation = Conversation(make_async_client(), MODEL)         # doctest: +SKIP
-    >>> turn = await conversation.stream_reply("Hi!", on_text=print)    # doctest: +SKIP
+    >>> conversation = Conversation(make_client(), MODEL)               # doctest: +SKIP
+    >>> turn = conversation.stream_reply("Hi!", on_text=print)          # doctest: +SKIP
     >>> turn.complete, [m["role"] for m in conversation.messages]       # doctest: +SKIP
     (True, ['user', 'assistant'])
 
-Pass `on_silence` to hear when nothing has arrived for `silence_after` seconds (a stall):
-the front end says so (see `streaming_course.silence`).
+With an `AsyncAnthropic` client, use the async twins `astream_reply` and `aretry` (named as
+the SDK names its twins); `start` runs one in a task, which `stop` ends. `on_silence` hears
+of a stall: nothing for `silence_after` seconds (see `streaming_course.silence`).
 
 `messages` is always a valid request history: it starts with a user message and the roles
 alternate. A turn that does not complete (an error, a dropped connection, Stop) leaves the
@@ -19,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import anthropic
 
@@ -33,115 +35,36 @@ from .events import (
     aread_events,
     read_events,
 )
-from .failures import RETRIED_STATUSES, describe_failure
+from .failures import API_FAILURES, describe_failure
 from .i18n import message
 from .redact import error_line, redact
 from .replay.tap import wire_of
 from .silence import SILENCE_AFTER, AsyncSilenceWatch, SilenceCallback, SilenceWatch
+from .turn import Turn, TurnEnding, markdown_transcript
 
-TurnEnding = Literal[
-    "complete", "error_event", "dropped", "truncated", "malformed", "stopped", "failed"
-]
-"""How a turn ended: a stream's ending (see `events`), or "failed" when the request itself
-was refused (an HTTP error, no connection) before any reply began, or something unexpected
-broke the turn (its partial reply is kept)."""
+__all__ = ["REQUEST_FAILURES", "Conversation", "TextCallback", "Turn", "TurnEnding"]
 
-REQUEST_FAILURES = (anthropic.APIStatusError, anthropic.APIConnectionError)
-"""What `messages.create()` raises when the API refuses a request or cannot be reached."""
+REQUEST_FAILURES = API_FAILURES
+"""What can fail (the one list, in `failures`): the API refuses the request or cannot be reached."""
 
 TextCallback = Callable[[str], None]
 """Receives each piece of the reply's text as it arrives."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and its reply, with how the reply ended and how fast it came.
-
-    >>> turn = Turn("Hi", "Hello!", "complete", "done", in_history=True, output_tokens=3)
-    >>> turn.complete
-    True
-    """
-
-    question: str
-    reply: str  # the whole reply, or the part that arrived
-    ending: TurnEnding
-    note: str  # one line saying how the reply ended
-    in_history: bool  # whether the question and reply went into `Conversation.messages`
-    error: BaseException | None = None
-    ttft: float | None = None  # seconds from the request to the first text
-    tokens_per_second: float | None = None  # output tokens / seconds from request to end
-    input_tokens: int | None = None
-    output_tokens: int | None = None  # only known for a complete reply
-    stop_reason: str | None = None
-
-    @property
-    def complete(self) -> bool:
-        """True when the whole reply arrived."""
-        return self.ending == "complete"
-
-    @property
-    def retry_may_help(self) -> bool:
-        """True when asking again may help: the reply broke on the way, or the API was busy.
-
-        >>> Turn("Hi", "Hel", "dropped", "", in_history=False).retry_may_help
-        True
-        """
-        if self.complete or self.ending == "stopped":
-            return False
-        status = getattr(self.error, "status_code", None)
-        return status is None or status == 200 or status in RETRIED_STATUSES or status >= 500
-
-    def figures(self) -> str:
-        """One line of measurements: first token, speed, tokens, stop reason.
-
-        >>> Turn("Hi", "Hello!", "complete", "", True, ttft=0.5, stop_reason="end_turn").figures()
-        'first token after 0.50 s · stop reason: end_turn'
-        """
-        parts = []
-        if self.ttft is not None:
-            parts.append(message("chat.ttft", seconds=self.ttft))
-        if self.tokens_per_second is not None:
-            parts.append(message("chat.rate", rate=self.tokens_per_second))
-        if self.output_tokens is not None:
-            parts.append(message("chat.tokens", input=self.input_tokens, output=self.output_tokens))
-        elif self.input_tokens is not None:
-            parts.append(message("chat.tokens_in", input=self.input_tokens))
-        if self.stop_reason is not None:
-            parts.append(message("chat.stop_reason", reason=self.stop_reason))
-        return " · ".join(parts)
-
-    def problem(self) -> str:
-        """One line saying what went wrong and what the history kept; "" for a complete turn.
-
-        >>> Turn("Hi", "Hel", "stopped", "Stopped.", in_history=False).problem()
-        'Stopped. The question and its partial reply were left out of the history.'
-        """
-        if self.complete:
-            return ""
-        if self.in_history:
-            return f"{self.note} {message('chat.partial_kept')}"
-        if self.reply:
-            return f"{self.note} {message('chat.partial_left_out')}"
-        return f"{self.note} {message('chat.question_left_out')}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The turn as plain data (the error as its type and message)."""
-        data = {each.name: getattr(self, each.name) for each in fields(self)}
-        if self.error is not None:
-            data["error"] = error_line(self.error)  # one line, keys and header values hidden
-        return data
 
 
 @dataclass
 class Conversation:
     """A chat with one model: the history the API gets, and one `Turn` per question asked.
 
-    Use an `AsyncAnthropic` client with `stream_reply` / `retry`, or an `Anthropic` client
-    with their twins `stream_reply_sync` / `retry_sync`.
+    Use an `Anthropic` client with `stream_reply` / `retry`, or an `AsyncAnthropic` client
+    with their async twins `astream_reply` / `aretry`. Each question asked adds exactly one
+    turn, however its reply ends; `retry` replaces the last one, `clear` forgets them all.
 
         >>> conversation = Conversation(make_client(), MODEL, system="Be brief.")  # doctest: +SKIP
-        >>> conversation.stream_reply_sync("Hi!", on_text=print).reply            # doctest: +SKIP
+        >>> conversation.stream_reply("Hi!", on_text=print).reply                 # doctest: +SKIP
         'Hello! What can I do for you?'
+
+    `connect`, if given, makes the client when `client` is None, at the next question (the
+    settings may have been fixed meanwhile); what it raises is that turn's failure.
     """
 
     client: anthropic.AsyncAnthropic | anthropic.Anthropic | None  # None: not set up yet
@@ -151,14 +74,23 @@ class Conversation:
     keep_partial: bool = False  # keep an incomplete reply in the history, with its question
     silence_after: float = SILENCE_AFTER  # seconds with nothing arriving before `on_silence`
     turns: list[Turn] = field(default_factory=list)
+    connect: Callable[[], anthropic.AsyncAnthropic | anthropic.Anthropic] | None = None
     _history: list[dict[str, str]] = field(default_factory=list, init=False, repr=False)
+    _in_flight: _InFlight | None = field(default=None, init=False, repr=False)
+    _clears: int = field(default=0, init=False, repr=False)  # a turn asked before one is dropped
 
     @property
     def messages(self) -> list[dict[str, str]]:
         """A copy of the history sent with the next question: user and assistant, alternating."""
         return [dict(entry) for entry in self._history]
 
-    async def stream_reply(
+    @property
+    def busy(self) -> bool:
+        """True while an async reply streams, or waits in a task from `start` to begin."""
+        flight = self._in_flight
+        return flight is not None and not flight.landed and not flight.task.done()
+
+    def stream_reply(
         self,
         question: str,
         on_text: TextCallback | None = None,
@@ -166,43 +98,13 @@ class Conversation:
     ) -> Turn:
         """Ask `question` and stream the reply, passing each piece of text to `on_text`.
 
-        Cancel the task running it to stop the reply: the turn is recorded as stopped
-        (see `turns`) and the cancellation goes on. `on_silence(seconds)` is called (in
-        the event loop) when nothing has arrived for `silence_after` seconds.
+        Ctrl-C stops it: the turn is recorded as stopped and `KeyboardInterrupt` goes on.
+        `on_silence(seconds)` is called from a watching thread (see `silence_after`).
         """
-        self._check_client(anthropic.AsyncAnthropic)
-        progress = _Progress(question, on_text)
-        watch = AsyncSilenceWatch(on_silence, self.silence_after)
-        try:
-            async with watch:
-                progress.poke = watch.poke
-                stream = await self.client.messages.create(**self._request(question), stream=True)
-                progress.reader = aread_events(stream, started=progress.started)
-                progress.listen_to_wire(stream)
-                async for event in progress.reader:
-                    progress.take(event)
-        except REQUEST_FAILURES as error:
-            return self._record(progress, failure=error)
-        except asyncio.CancelledError:
-            self._record(progress)
-            raise
-        except Exception as error:  # never lose the conversation to a surprise
-            return self._record(progress, failure=error)
-        return self._record(progress)
-
-    def stream_reply_sync(
-        self,
-        question: str,
-        on_text: TextCallback | None = None,
-        on_silence: SilenceCallback | None = None,
-    ) -> Turn:
-        """The twin of `stream_reply` for an `Anthropic` client; Ctrl-C stops the reply.
-
-        After Ctrl-C the turn is recorded as stopped and `KeyboardInterrupt` goes on.
-        `on_silence` is called from a watching thread.
-        """
-        self._check_client(anthropic.Anthropic)
-        progress = _Progress(question, on_text)
+        failed = self._connect_for(question, anthropic.Anthropic)
+        if failed is not None:
+            return failed
+        progress = _Progress(question, on_text, self._clears)
         watch = SilenceWatch(on_silence, self.silence_after)
         try:
             with watch:
@@ -221,24 +123,89 @@ class Conversation:
             return self._record(progress, failure=error)
         return self._record(progress)
 
-    async def retry(
+    async def astream_reply(
+        self,
+        question: str,
+        on_text: TextCallback | None = None,
+        on_silence: SilenceCallback | None = None,
+    ) -> Turn:
+        """The async twin of `stream_reply`, for an `AsyncAnthropic` client.
+
+        `stop()` stops the reply: the turn is recorded as stopped and returned. Cancelling
+        the task running it stops it too, and then the cancellation goes on. `on_silence`
+        is called in the event loop.
+        """
+        with self._flight() as flight:
+            progress = _Progress(question, on_text, flight.clears)
+            if flight.stop_asked:  # stopped before it started: nothing was sent
+                return self._record(progress)
+            failed = self._connect_for(question, anthropic.AsyncAnthropic)
+            if failed is not None:
+                return failed
+            watch = AsyncSilenceWatch(on_silence, self.silence_after)
+            flight.streaming = True
+            try:
+                async with watch:
+                    progress.poke = watch.poke
+                    request = self._request(question)
+                    stream = await self.client.messages.create(**request, stream=True)
+                    progress.reader = aread_events(stream, started=progress.started)
+                    progress.listen_to_wire(stream)
+                    async for event in progress.reader:
+                        progress.take(event)
+            except REQUEST_FAILURES as error:
+                return self._record(progress, failure=error)
+            except asyncio.CancelledError:
+                turn = self._record(progress)
+                if flight.stop_asked:  # our own stop: the task ends with the stopped turn
+                    flight.task.uncancel()
+                    return turn
+                raise
+            except Exception as error:  # never lose the conversation to a surprise
+                return self._record(progress, failure=error)
+            return self._record(progress)
+
+    def retry(
         self, on_text: TextCallback | None = None, on_silence: SilenceCallback | None = None
     ) -> Turn:
         """Ask the last question again, in place of its turn (see `undo_last_turn`)."""
-        return await self.stream_reply(self.undo_last_turn(), on_text, on_silence)
+        return self.stream_reply(self.undo_last_turn(), on_text, on_silence)
 
-    def retry_sync(
+    async def aretry(
         self, on_text: TextCallback | None = None, on_silence: SilenceCallback | None = None
     ) -> Turn:
-        """The twin of `retry` for an `Anthropic` client."""
-        return self.stream_reply_sync(self.undo_last_turn(), on_text, on_silence)
+        """The async twin of `retry`."""
+        return await self.astream_reply(self.undo_last_turn(), on_text, on_silence)
+
+    def start(self, reply: Coroutine[Any, Any, Turn]) -> asyncio.Task[Turn]:
+        """Run `reply` (from `astream_reply` or `aretry`) in a task, so the event loop stays free.
+
+        (A notebook's panel does: its kernel takes the Stop click meanwhile.) `stop()` and
+        `clear()` work from now on, even before the task starts.
+
+            >>> task = conversation.start(conversation.astream_reply("Hi!"))  # doctest: +SKIP
+            >>> conversation.stop()                                           # doctest: +SKIP
+            >>> (await task).ending                                           # doctest: +SKIP
+            'stopped'
+        """
+        if self.busy:
+            reply.close()
+            raise RuntimeError(message("chat.busy"))
+        task = asyncio.get_running_loop().create_task(reply)
+        self._in_flight = _InFlight(task, self._clears)
+        return task
+
+    def stop(self) -> None:
+        """Stop the async reply in flight: its turn keeps what arrived, marked stopped (a sync
+        `stream_reply` stops with Ctrl-C)."""
+        if not self.busy:
+            return
+        self._in_flight.stop_asked = True
+        if self._in_flight.streaming:
+            self._in_flight.task.cancel()  # else it stops as it starts
 
     def undo_last_turn(self) -> str:
-        """Remove the last turn, and its messages if the history kept them; return its question.
-
-        >>> conversation.undo_last_turn()  # doctest: +SKIP
-        'Which of those three needs the most water?'
-        """
+        """Remove the last turn, and its messages if the history kept them; return its question."""
         if not self.turns:
             raise ValueError(message("chat.nothing_to_retry"))
         turn = self.turns.pop()
@@ -249,9 +216,8 @@ class Conversation:
     def record_unsent(self, question: str, error: BaseException | None = None) -> Turn:
         """Record a question that never reached the API, and return its turn.
 
-        With no `error` it was stopped before the request went out; with one, something
-        (a setting, a bad recording) kept the request from being made: the error's own
-        message is the note, since it says what to fix.
+        With no `error` it was stopped before the request went out; with one, something (a
+        setting, a bad recording) kept it from being made: the error's message, the note.
 
         >>> Conversation(None, "claude-haiku-5-5").record_unsent("Hi").ending
         'stopped'
@@ -266,7 +232,12 @@ class Conversation:
         return turn
 
     def clear(self) -> None:
-        """Forget every turn: the next question starts a new conversation."""
+        """Forget every turn: the next question starts a new conversation.
+
+        A reply in flight is stopped first, and its turn forgotten too.
+        """
+        self.stop()
+        self._clears += 1
         self.turns.clear()
         self._history.clear()
 
@@ -276,16 +247,7 @@ class Conversation:
         >>> Conversation(None, "claude-haiku-5-5").to_markdown().splitlines()[0]
         '# Conversation with claude-haiku-5-5'
         """
-        lines = [f"# {message('chat.export_title', model=self.model)}", ""]
-        if self.system:
-            lines += [f"*{message('chat.system_label')}:* {self.system}", ""]
-        for turn in self.turns:
-            lines += [f"**{message('chat.you')}:** {turn.question}", ""]
-            if turn.reply:
-                lines += [f"**{message('chat.assistant')}:**", "", turn.reply, ""]
-            if not turn.complete:
-                lines += [f"> {turn.problem()}", ""]
-        return "\n".join(lines).rstrip() + "\n"
+        return markdown_transcript(self.turns, self.model, self.system)
 
     def to_json(self) -> str:
         """The settings, the history and every turn, as JSON.
@@ -312,11 +274,6 @@ class Conversation:
             request["system"] = self.system
         return request
 
-    def _check_client(self, expected: type) -> None:
-        if not isinstance(self.client, expected):
-            twin = "stream_reply_sync" if expected is anthropic.AsyncAnthropic else "stream_reply"
-            raise TypeError(message("chat.wrong_client", expected=expected.__name__, twin=twin))
-
     def _record(self, progress: _Progress, failure: BaseException | None = None) -> Turn:
         """Make the turn's record and, if the reply may go into the history, add it there."""
         if isinstance(failure, REQUEST_FAILURES):
@@ -329,6 +286,12 @@ class Conversation:
             turn = Turn(progress.question, reply, "failed", note, in_history=False, error=failure)
         else:
             turn = progress.turn(keep_partial=self.keep_partial)
+        return self._add(turn, progress.clears)
+
+    def _add(self, turn: Turn, clears: int) -> Turn:
+        """Keep `turn`, and its messages if the history takes them, unless `clear` came since."""
+        if clears != self._clears:
+            return turn
         if turn.in_history:
             self._history += [
                 {"role": "user", "content": turn.question},
@@ -337,16 +300,53 @@ class Conversation:
         self.turns.append(turn)
         return turn
 
+    def _connect_for(self, question: str, expected: type) -> Turn | None:
+        """Make the client if there is none yet; a failure to make it is the turn's record."""
+        if self.client is None and self.connect is not None:
+            try:
+                self.client = self.connect()
+            except Exception as error:  # a setting, a recording, a file: its message says why
+                return self.record_unsent(question, error)
+        if not isinstance(self.client, expected):
+            twin = "stream_reply" if expected is anthropic.AsyncAnthropic else "astream_reply"
+            raise TypeError(message("chat.wrong_client", expected=expected.__name__, twin=twin))
+        return None
+
+    @contextmanager
+    def _flight(self) -> Iterator[_InFlight]:
+        """The async reply streaming now: the one `start` began, or this task's own."""
+        task = asyncio.current_task()
+        flight = self._in_flight
+        if flight is None or flight.task is not task or flight.landed:
+            if self.busy:
+                raise RuntimeError(message("chat.busy"))
+            flight = self._in_flight = _InFlight(task, self._clears)
+        try:
+            yield flight
+        finally:
+            flight.streaming, flight.landed = False, True
+
+
+@dataclass
+class _InFlight:
+    """The async reply in flight: its task, and whether `stop` was asked for."""
+
+    task: asyncio.Task
+    clears: int  # `Conversation._clears` when it was asked
+    stop_asked: bool = False
+    streaming: bool = False  # between its first step and its end: `stop` cancels the task
+    landed: bool = False  # it ended (the task may go on with other work)
+
 
 class _Progress:
     """What has arrived of one reply so far, and when."""
 
-    def __init__(self, question: str, on_text: TextCallback | None) -> None:
+    def __init__(self, question: str, on_text: TextCallback | None, clears: int = 0) -> None:
         self.question = question
+        self.clears = clears  # `Conversation._clears` when it was asked
         self.on_text = on_text
         self.started = time.perf_counter()
-        self.reader: EventReader | AsyncEventReader | None = None
-        self.first_text_at: float | None = None
+        self.reader: EventReader | AsyncEventReader | None = None  # it measures: first text, rate
         self.texts: list[str] = []
         self.poke: Callable[..., None] = _ignore  # tells the silence watch something came
 
@@ -361,8 +361,6 @@ class _Progress:
         if not event.text:
             return
         self.texts.append(event.text)
-        if self.first_text_at is None:
-            self.first_text_at = event.at
         if self.on_text is not None:
             self.on_text(event.text)
 
@@ -381,17 +379,12 @@ class _Progress:
             note=outcome.description,
             in_history=in_history,
             error=outcome.error,
-            ttft=self.first_text_at,
-            tokens_per_second=self._rate(output_tokens),
+            ttft=outcome.first_text_at,
+            tokens_per_second=outcome.tokens_per_second if output_tokens is not None else None,
             input_tokens=usage.input_tokens if usage is not None else None,
             output_tokens=output_tokens,
             stop_reason=outcome.stop_reason,
         )
-
-    def _rate(self, output_tokens: int | None) -> float | None:
-        """Output tokens per second of the whole wait, as `timing.Timing` counts them."""
-        total = time.perf_counter() - self.started
-        return output_tokens / total if output_tokens is not None and total > 0 else None
 
 
 def _ignore(*_: object) -> None:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "11-streaming-chatbot.ipynb"
+PANEL_CELL = "chat-panel"  # the id of the notebook's cell that shows the panel
 
 WATCH_STOP = """() => {
     const last = (selector) => [...document.querySelectorAll(selector)].pop();
@@ -54,13 +55,19 @@ LOOKS = """() => {
         .map((element) => element.getBoundingClientRect());
     const gaps = tops.slice(1).map((rect, n) => Math.round(rect.top - tops[n].bottom));
     const turns = [...document.querySelectorAll('.streaming-chat-turn')];
+    const activity = document.querySelector('.streaming-chat-activity');
+    const shown = activity.getBoundingClientRect();
+    const paragraph = blocks?.querySelector('.widget-html-content > p');
     return {
         stopTop: box('.streaming-chat-stop').top, stopBottom: box('.streaming-chat-stop').bottom,
         viewport: window.innerHeight,
         inputShare: box('.streaming-chat-input').width / box('.streaming-chat-controls').width,
         stopOpacity: Number(style('.streaming-chat-stop').opacity),
         stopFilter: style('.streaming-chat-stop').filter,
-        activity: document.querySelector('.streaming-chat-activity').innerText,
+        activity: activity.innerText,
+        activityInView: shown.height > 0 && shown.top >= 0 && shown.bottom <= window.innerHeight,
+        paragraphMargin: paragraph ? parseFloat(getComputedStyle(paragraph).marginBottom) : null,
+        stopColor: style('.streaming-chat-stop').backgroundColor,
         gaps,
         scrolledToNewest: (() => {
             const scroller = document.querySelector('.streaming-chat-transcript');
@@ -72,8 +79,15 @@ LOOKS = """() => {
             .borderTopWidth : null,
     };
 }"""
-"""How the panel looks: where Stop is, how wide the input is, how a disabled Stop looks, the
-activity line, the gaps between the blocks of the last reply, the line between turns."""
+"""How the panel looks: where Stop is, how wide the input is, how Stop looks, the activity
+line (and whether it is in view), the gaps between the blocks of the last reply and a
+paragraph's own margin, the line between turns."""
+
+WHILE_STREAMING = f"""() => {{
+    const looks = ({LOOKS})();
+    return looks.activity ? looks : null;
+}}"""
+"""How the panel looks at the first moment the activity line says a reply streams."""
 
 INPUT = ".streaming-chat-input input"
 LAST_REPLY = ".streaming-chat-reply >> nth=-1"
@@ -158,12 +172,15 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
         )
         streaming = page.evaluate(LOOKS)
         assert "streaming" in streaming["activity"], "the panel says that a reply streams"
+        assert streaming["activityInView"], "the streaming line is in view, beside Stop"
         assert streaming["stopOpacity"] == 1 and streaming["stopFilter"] == "none"
         assert streaming["stopTop"] == at_start["stopTop"], "Stop stays where it was"
         assert streaming["scrolledToNewest"], "the newest text is in view"
         assert streaming["stopTop"] >= 0 and streaming["stopBottom"] <= streaming["viewport"]
         gaps = streaming["gaps"]
         assert len(gaps) >= 4 and max(gaps) - min(gaps) <= 1, f"one gap between blocks: {gaps}"
+        margin = streaming["paragraphMargin"]
+        assert margin and max(gaps) <= margin + 1, f"no double gaps: {gaps}, margin {margin}"
         page.evaluate(WATCH_STOP)
         page.click(".streaming-chat-stop")
         page.wait_for_function(
@@ -189,6 +206,14 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
         page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
         dark = page.evaluate(LOOKS)  # a disabled Stop looks disabled in the dark theme too
         assert dark["stopOpacity"] <= 0.5 and "grayscale" in dark["stopFilter"], dark
+        assert dark["activity"] == "", dark
+        ask(page, question("herbs-1"))  # and an enabled one looks enabled
+        dark_streaming = page.wait_for_function(WHILE_STREAMING).json_value()
+        assert dark_streaming["stopOpacity"] == 1 and dark_streaming["stopFilter"] == "none"
+        assert dark_streaming["stopOpacity"] - dark["stopOpacity"] >= 0.5
+        assert dark_streaming["activityInView"]
+        _sample_reply_until_done(page, seconds=15)
+        assert page.evaluate(LOOKS)["activity"] == "", "the streaming line goes once it ends"
         page.evaluate(
             "() => document.querySelector('.streaming-chat-controls')"
             ".scrollIntoView({ block: 'end' })"
@@ -203,20 +228,31 @@ def test_the_chat_panel_streams_and_stops_in_a_real_browser(chromium_path, jupyt
 def open_and_run_the_panel_cell(page, jupyterlab: lab.Lab) -> None:
     """Open the notebook, wait for its kernel, run the panel's cell, wait for the panel."""
     lab.open_notebook(page, jupyterlab, NOTEBOOK)
-    # Run only the last cell (the panel's): the lesson's other cells are not needed here.
-    page.evaluate(
-        "() => { const notebook = jupyterapp.shell.currentWidget.content;"
-        " notebook.activeCellIndex = notebook.widgets.length - 1;"
-        " jupyterapp.commands.execute('notebook:run-cell'); return 1 }"
+    # Run only the panel's cell (found by its id): the lesson's other cells are not needed here.
+    found = page.evaluate(
+        "(id) => { const notebook = jupyterapp.shell.currentWidget.content;"
+        " const index = notebook.widgets.findIndex((cell) => cell.model.id === id);"
+        " if (index < 0) return false;"
+        " notebook.activeCellIndex = index;"
+        " jupyterapp.commands.execute('notebook:run-cell'); return true }",
+        PANEL_CELL,
     )
+    assert found, f"no cell with the id {PANEL_CELL!r} in {NOTEBOOK}"
     page.wait_for_selector(INPUT, timeout=30_000)
 
 
 def ask(page, question: str) -> None:
-    """Type `question` into the panel and press Enter."""
+    """Type `question` into the panel, press Enter, and wait for its turn to appear."""
+    page.evaluate(
+        "() => document.querySelectorAll('.streaming-chat-turn')"
+        ".forEach((turn) => { turn.dataset.askedBefore = 'yes'; })"
+    )  # marks the turns already shown: the new one is the last turn without the mark
     page.fill(INPUT, question)
     page.press(INPUT, "Enter")
-    page.wait_for_selector(".streaming-chat-reply")
+    page.wait_for_function(
+        "() => { const turn = [...document.querySelectorAll('.streaming-chat-turn')].pop();"
+        " return turn && !turn.dataset.askedBefore && turn.querySelector('.streaming-chat-reply') }"
+    )
 
 
 def _sample_reply_until_done(page, seconds: float) -> list[str]:

@@ -151,7 +151,7 @@ def test_stop_keeps_what_arrived_marks_it_and_shows_nothing_after(wire):
         shown_at_stop = reply_html(panel)
         sent_at_stop = len(wire)
         await asyncio.sleep(0.5)
-        assert task.cancelled()
+        assert task.result().ending == "stopped", "the task ends with the stopped turn"
         assert reply_html(panel) == shown_at_stop, "no token may appear after Stop"
         reply_ids = {block.model_id for block in reply_box(panel).children}
         late = [s for s in wire[sent_at_stop:] if s.comm_id in reply_ids]
@@ -173,7 +173,7 @@ def test_stop_right_after_send_stops_before_the_request(wire):
         task = panel.send(question("herbs-1"))
         panel.stop()
         await asyncio.sleep(0.05)
-        assert task.cancelled()
+        assert task.result().ending == "stopped" and task.result().reply == ""
         return panel
 
     panel = asyncio.run(scenario())
@@ -330,7 +330,7 @@ def test_a_bug_is_caught_and_shown_never_lost_in_a_callback(monkeypatch):
 
     async def scenario() -> ChatPanel:
         panel = ChatPanel()
-        monkeypatch.setattr(panel.conversation, "stream_reply", broken)
+        monkeypatch.setattr(panel.conversation, "astream_reply", broken)
         await asyncio.wait([panel.send("Hello")])
         return panel
 
@@ -421,3 +421,13 @@ def test_the_panel_shows_a_short_stable_text_form():
     bundle = panel._repr_mimebundle_()
     assert bundle["text/plain"] == repr(panel)
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_the_panel_speaks_the_learners_language(monkeypatch):
+    """Every word of the panel comes from the catalog: the placeholder's example too."""
+    monkeypatch.setenv("STREAMING_COURSE_LANG", "ja")
+    panel = ChatPanel()
+    placeholder = panel.system_prompt.placeholder
+    assert placeholder == message("chat.system_placeholder", language="ja")
+    assert not any(char.isascii() and char.isalpha() for char in placeholder.replace("Claude", ""))
+    assert panel.send_button.description == message("chat.send", language="ja")

@@ -38,7 +38,7 @@ def assert_valid(messages: list[dict[str, str]]) -> None:
 def test_a_complete_turn_goes_into_the_history_with_its_figures():
     chat = conversation()
     pieces: list[str] = []
-    turn = asyncio.run(chat.stream_reply(question("herbs-1"), on_text=pieces.append))
+    turn = asyncio.run(chat.astream_reply(question("herbs-1"), on_text=pieces.append))
     assert turn.complete and turn.in_history
     assert turn.reply == "".join(pieces) == reply("herbs-1")
     assert len(pieces) > 10  # it streamed
@@ -56,7 +56,7 @@ def test_later_turns_are_sent_with_the_whole_history():
     chat = conversation()
 
     async def three_turns() -> list[Turn]:
-        return [await chat.stream_reply(question(f"herbs-{n}")) for n in (1, 2, 3)]
+        return [await chat.astream_reply(question(f"herbs-{n}")) for n in (1, 2, 3)]
 
     turns = asyncio.run(three_turns())
     assert [turn.reply for turn in turns] == [reply(f"herbs-{n}") for n in (1, 2, 3)]
@@ -66,7 +66,7 @@ def test_later_turns_are_sent_with_the_whole_history():
 
 def test_an_overloaded_reply_keeps_its_partial_text_but_not_its_place_in_the_history():
     chat = conversation()
-    turn = asyncio.run(chat.stream_reply(question("watering-overloaded")))
+    turn = asyncio.run(chat.astream_reply(question("watering-overloaded")))
     assert turn.ending == "error_event"
     assert turn.reply and reply("watering-overloaded").startswith(turn.reply)
     assert not turn.in_history and chat.messages == []
@@ -77,7 +77,7 @@ def test_an_overloaded_reply_keeps_its_partial_text_but_not_its_place_in_the_his
 
 def test_keep_partial_keeps_the_partial_reply_as_the_assistant_turn():
     chat = conversation(keep_partial=True)
-    turn = asyncio.run(chat.stream_reply(question("watering-overloaded")))
+    turn = asyncio.run(chat.astream_reply(question("watering-overloaded")))
     assert turn.in_history and "kept in the history" in turn.problem()
     assert chat.messages[-1] == {"role": "assistant", "content": turn.reply}
     assert_valid(chat.messages)
@@ -87,8 +87,8 @@ def test_a_dropped_connection_mid_conversation_leaves_the_history_as_it_was():
     chat = conversation()
 
     async def talk() -> Turn:
-        await chat.stream_reply(question("herbs-1"))
-        return await chat.stream_reply(question("feeding-dropped"))
+        await chat.astream_reply(question("herbs-1"))
+        return await chat.astream_reply(question("feeding-dropped"))
 
     turn = asyncio.run(talk())
     assert turn.ending == "dropped" and turn.reply
@@ -99,14 +99,14 @@ def test_a_dropped_connection_mid_conversation_leaves_the_history_as_it_was():
 def test_a_truncated_stream_is_not_complete():
     fixture = text_fixture(["Half of", " a reply"], fault="truncate")
     chat = Conversation(async_client_for(fixture), MODEL, max_tokens=1024)
-    turn = asyncio.run(chat.stream_reply("Hello"))
+    turn = asyncio.run(chat.astream_reply("Hello"))
     assert turn.ending == "truncated" and turn.reply == "Half of a reply"
     assert chat.messages == []
 
 
 def test_a_rate_limit_that_outlasts_the_retries_fails_the_turn_in_one_line():
     chat = conversation()  # the SDK's default: two retries, each 429 asks to wait 0.1 s
-    turn = asyncio.run(chat.stream_reply(question("garden-name-rate-limited-1")))
+    turn = asyncio.run(chat.astream_reply(question("garden-name-rate-limited-1")))
     assert turn.ending == "failed" and turn.reply == ""
     assert isinstance(turn.error, anthropic.RateLimitError)
     assert "SDK retries: 2" in turn.note and "429 rate_limit_error" in turn.note
@@ -116,7 +116,7 @@ def test_a_rate_limit_that_outlasts_the_retries_fails_the_turn_in_one_line():
 
 def test_an_unknown_model_fails_the_turn_with_the_404():
     chat = Conversation(make_async_client(banner=False), "claude-nonexistent-model")
-    turn = asyncio.run(chat.stream_reply(question("herbs-1")))
+    turn = asyncio.run(chat.astream_reply(question("herbs-1")))
     assert turn.ending == "failed" and isinstance(turn.error, anthropic.NotFoundError)
     assert "404 not_found_error: model: claude-nonexistent-model" in turn.note
     assert "SDK retries" not in turn.note  # a 404 is not retried
@@ -128,7 +128,7 @@ def test_cancelling_the_task_stops_the_reply_and_records_it():
     chat = Conversation(async_client_for(fixture, speed=1.0), MODEL)
 
     async def stop_midway() -> None:
-        task = asyncio.create_task(chat.stream_reply("Hello"))
+        task = asyncio.create_task(chat.astream_reply("Hello"))
         await asyncio.sleep(0.2)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -152,7 +152,7 @@ def test_ctrl_c_stops_a_sync_reply_and_records_it():
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        chat.stream_reply_sync("Hello", on_text=interrupt_at_the_fifth_piece)
+        chat.stream_reply("Hello", on_text=interrupt_at_the_fifth_piece)
     turn = chat.turns[-1]
     assert turn.ending == "stopped" and turn.reply == "".join(pieces)
     assert chat.messages == []
@@ -160,24 +160,24 @@ def test_ctrl_c_stops_a_sync_reply_and_records_it():
 
 def test_the_sync_twin_streams_with_a_sync_client():
     chat = Conversation(make_client(banner=False), MODEL)
-    turn = chat.stream_reply_sync(question("herbs-1"))
+    turn = chat.stream_reply(question("herbs-1"))
     assert turn.complete and len(chat.messages) == 2
 
 
 def test_each_method_refuses_the_other_kind_of_client():
-    with pytest.raises(TypeError, match="stream_reply_sync"):
-        asyncio.run(Conversation(make_client(banner=False), MODEL).stream_reply("Hi"))
-    with pytest.raises(TypeError, match="stream_reply"):
-        Conversation(make_async_client(banner=False), MODEL).stream_reply_sync("Hi")
+    with pytest.raises(TypeError, match=r"use stream_reply\."):
+        asyncio.run(Conversation(make_client(banner=False), MODEL).astream_reply("Hi"))
+    with pytest.raises(TypeError, match=r"use astream_reply\."):
+        Conversation(make_async_client(banner=False), MODEL).stream_reply("Hi")
 
 
 def test_retry_after_a_failed_turn_asks_the_same_question_again():
     chat = conversation()
 
     async def ask_then_retry() -> Turn:
-        await chat.stream_reply(question("herbs-1"))
-        await chat.stream_reply("A question with no recording")  # strict replay: a 404
-        return await chat.retry()
+        await chat.astream_reply(question("herbs-1"))
+        await chat.astream_reply("A question with no recording")  # strict replay: a 404
+        return await chat.aretry()
 
     turn = asyncio.run(ask_then_retry())
     assert turn.ending == "failed" and turn.question == "A question with no recording"
@@ -186,8 +186,8 @@ def test_retry_after_a_failed_turn_asks_the_same_question_again():
 
 def test_retry_replaces_a_complete_turn_and_its_messages():
     chat = conversation()
-    asyncio.run(chat.stream_reply(question("herbs-1")))
-    turn = asyncio.run(chat.retry())
+    asyncio.run(chat.astream_reply(question("herbs-1")))
+    turn = asyncio.run(chat.aretry())
     assert turn.complete and len(chat.turns) == 1
     assert len(chat.messages) == 2
 
@@ -198,9 +198,9 @@ def test_an_overloaded_reply_asked_again_completes():
 
     async def talk() -> list[Turn]:
         for n in (1, 2, 3):
-            await chat.stream_reply(question(f"herbs-{n}"))
-        broken = await chat.stream_reply(question("herbs-4"))
-        return [broken, await chat.retry()]
+            await chat.astream_reply(question(f"herbs-{n}"))
+        broken = await chat.astream_reply(question("herbs-4"))
+        return [broken, await chat.aretry()]
 
     broken, again = asyncio.run(talk())
     assert broken.ending == "error_event" and again.complete
@@ -216,14 +216,14 @@ def test_retry_with_nothing_asked_says_so():
 
 def test_clear_forgets_everything():
     chat = conversation()
-    asyncio.run(chat.stream_reply(question("herbs-1")))
+    asyncio.run(chat.astream_reply(question("herbs-1")))
     chat.clear()
     assert chat.messages == [] and chat.turns == []
 
 
 def test_messages_is_a_copy():
     chat = conversation()
-    asyncio.run(chat.stream_reply(question("herbs-1")))
+    asyncio.run(chat.astream_reply(question("herbs-1")))
     chat.messages.append({"role": "user", "content": "sneaked in"})
     chat.messages[0]["content"] = "changed"
     assert len(chat.messages) == 2 and chat.messages[0]["content"] == question("herbs-1")
@@ -236,7 +236,7 @@ def test_the_history_stays_valid_whatever_happens():
 
     async def talk() -> None:
         for name in names:
-            await chat.stream_reply(question(name))
+            await chat.astream_reply(question(name))
             assert_valid(chat.messages)
 
     asyncio.run(talk())
@@ -253,8 +253,8 @@ def test_markdown_and_json_exports_mark_incomplete_replies():
     chat = conversation()
 
     async def talk() -> None:
-        await chat.stream_reply(question("herbs-1"))
-        await chat.stream_reply(question("feeding-dropped"))
+        await chat.astream_reply(question("herbs-1"))
+        await chat.astream_reply(question("feeding-dropped"))
 
     asyncio.run(talk())
     chat.system = "Answer briefly."  # set after the talk: the fixtures have no system prompt
@@ -282,7 +282,7 @@ def test_a_turn_says_nothing_is_wrong_when_complete():
 def test_requests_carry_the_system_prompt_only_when_set():
     fixture = text_fixture(["Hi!"], req=request("Hello", system="Be brief."))
     chat = Conversation(async_client_for(fixture), MODEL, system="Be brief.")
-    assert asyncio.run(chat.stream_reply("Hello")).complete
+    assert asyncio.run(chat.astream_reply("Hello")).complete
 
 
 # --- The terminal front end ------------------------------------------------------------------
@@ -367,7 +367,7 @@ def test_a_surprise_mid_reply_fails_the_turn_but_keeps_the_conversation():
             raise ValueError("the screen went away")
         pieces.append(text)
 
-    turn = chat.stream_reply_sync("Hello", on_text=break_at_the_third_piece)
+    turn = chat.stream_reply("Hello", on_text=break_at_the_third_piece)
     assert turn.ending == "failed" and turn.reply == "One two three"  # all that arrived
     assert turn.note == "⚠ Something went wrong: ValueError: the screen went away"
     assert chat.messages == [] and chat.turns == [turn]
@@ -383,7 +383,7 @@ def test_a_malformed_live_event_ends_the_turn_in_one_line():
         )
     )
     chat = Conversation(async_client_for(fixture), MODEL)
-    turn = asyncio.run(chat.stream_reply("Hello"))
+    turn = asyncio.run(chat.astream_reply("Hello"))
     assert turn.ending == "malformed" and turn.reply == "Half a reply"
     assert "could not be read" in turn.problem() and "\n" not in turn.problem()
     assert turn.retry_may_help and chat.messages == []
@@ -418,7 +418,7 @@ def test_a_refused_request_says_what_to_do(status, error_type, headers, says):
     fixture = http_error(request("Hello"), status, error_type, "No.")
     fixture.headers.update(headers)
     chat = Conversation(client_for(fixture), MODEL)
-    turn = chat.stream_reply_sync("Hello")
+    turn = chat.stream_reply("Hello")
     assert turn.ending == "failed" and "\n" not in turn.note
     assert f"{status} {error_type}: No" in turn.note and says in turn.note
     assert turn.retry_may_help == (status in (429, 500, 529))
@@ -430,7 +430,7 @@ def test_an_html_error_page_is_named_not_dumped():
     page = "<html>\n<body><h1>502 Bad Gateway</h1></body>\n</html>"
     fixture = Fixture(request=request("Hello"), status=502, body_kind="json", json_body=page)
     fixture.headers["content-type"] = "text/html"
-    turn = Conversation(client_for(fixture), MODEL).stream_reply_sync("Hello")
+    turn = Conversation(client_for(fixture), MODEL).stream_reply("Hello")
     assert "502" in turn.note and "an HTML page instead of the API's JSON" in turn.note
     assert "<h1>" not in turn.note
 
@@ -447,12 +447,12 @@ def stalled_fixture(stall: float) -> object:
 def test_a_stall_is_announced_once_by_the_sync_and_the_async_twins():
     heard: list[float] = []
     chat = Conversation(client_for(stalled_fixture(1.0), speed=1.0), MODEL, silence_after=0.4)
-    assert chat.stream_reply_sync("Hello", on_silence=heard.append).complete
+    assert chat.stream_reply("Hello", on_silence=heard.append).complete
     assert len(heard) == 1 and 0.4 <= heard[0] < 1.0
 
     heard.clear()
     chat = Conversation(async_client_for(stalled_fixture(1.0), speed=1.0), MODEL, silence_after=0.4)
-    assert asyncio.run(chat.stream_reply("Hello", on_silence=heard.append)).complete
+    assert asyncio.run(chat.astream_reply("Hello", on_silence=heard.append)).complete
     assert len(heard) == 1 and 0.4 <= heard[0] < 1.0
 
 
@@ -460,5 +460,102 @@ def test_no_silence_is_announced_when_the_stream_flows():
     heard: list[float] = []
     fixture = text_fixture([f"word{n} " for n in range(30)], gap=0.02)
     chat = Conversation(client_for(fixture, speed=1.0), MODEL, silence_after=0.3)
-    assert chat.stream_reply_sync("Hello", on_silence=heard.append).complete
+    assert chat.stream_reply("Hello", on_silence=heard.append).complete
     assert heard == []
+
+
+# --- One turn model: stop, retry and clear belong to the conversation ------------------------
+
+
+def slow_words(count: int = 50) -> Conversation:
+    fixture = text_fixture([f"word{n} " for n in range(count)], gap=0.01)
+    return Conversation(async_client_for(fixture, speed=1.0), MODEL)
+
+
+def test_stop_ends_the_started_task_with_the_stopped_turn():
+    chat = slow_words()
+    pieces: list[str] = []
+
+    async def stop_midway() -> asyncio.Task[Turn]:
+        task = chat.start(chat.astream_reply("Hello", on_text=pieces.append))
+        await asyncio.sleep(0.2)
+        assert chat.busy
+        chat.stop()
+        await asyncio.wait([task])
+        return task
+
+    task = asyncio.run(stop_midway())
+    assert not task.cancelled() and task.result() is chat.turns[-1]
+    turn = task.result()
+    assert turn.ending == "stopped" and turn.reply == "".join(pieces)
+    assert 0 < len(pieces) < 50 and not chat.busy and chat.messages == []
+
+
+def test_stop_before_the_task_starts_sends_nothing_and_records_the_turn():
+    chat = slow_words()
+
+    async def stop_at_once() -> Turn:
+        task = chat.start(chat.astream_reply("Hello"))
+        chat.stop()  # the task has not taken a step yet
+        return await task
+
+    turn = asyncio.run(stop_at_once())
+    assert turn.ending == "stopped" and turn.reply == "" and chat.turns == [turn]
+    assert "■" in turn.note and not turn.retry_may_help
+
+
+def test_a_started_retry_replaces_the_last_turn():
+    chat = conversation()
+
+    async def ask_then_retry() -> Turn:
+        await chat.astream_reply(question("herbs-1"))
+        return await chat.start(chat.aretry())
+
+    turn = asyncio.run(ask_then_retry())
+    assert turn.complete and chat.turns == [turn] and len(chat.messages) == 2
+
+
+def test_clear_while_a_reply_streams_stops_it_and_forgets_its_turn():
+    chat = slow_words()
+
+    async def clear_midway() -> Turn:
+        task = chat.start(chat.astream_reply("Hello"))
+        await asyncio.sleep(0.2)
+        chat.clear()
+        return await task
+
+    turn = asyncio.run(clear_midway())
+    assert turn.ending == "stopped" and chat.turns == [] and chat.messages == []
+
+
+def test_a_second_reply_while_one_streams_is_refused():
+    chat = slow_words()
+
+    async def two_at_once() -> None:
+        task = chat.start(chat.astream_reply("Hello"))
+        with pytest.raises(RuntimeError, match="still streaming"):
+            chat.start(chat.astream_reply("Hello again"))
+        chat.stop()
+        await task
+
+    asyncio.run(two_at_once())
+    assert len(chat.turns) == 1
+
+
+def test_a_client_that_cannot_be_made_is_the_turns_failure():
+    def connect() -> anthropic.AsyncAnthropic:
+        raise OSError("Set STREAMING_COURSE_FIXTURES to a folder that exists.")
+
+    chat = Conversation(None, MODEL, connect=connect)
+    turn = asyncio.run(chat.astream_reply("Hi"))
+    assert turn.ending == "failed" and turn.note.startswith("⚠ Set STREAMING_COURSE_FIXTURES")
+    assert chat.turns == [turn] and chat.client is None
+
+
+def test_the_problem_line_in_japanese_has_no_space_after_the_full_stop(monkeypatch):
+    monkeypatch.setenv("STREAMING_COURSE_LANG", "ja")
+    turn = Turn("こんにちは", "途中", "dropped", "✂ 接続が切れました。", in_history=False)
+    assert turn.problem() == "✂ 接続が切れました。質問と途中までの応答は履歴から外しました。"
+    monkeypatch.setenv("STREAMING_COURSE_LANG", "en")
+    english = Turn("Hi", "Hel", "dropped", "✂ Dropped.", in_history=False).problem()
+    assert english == "✂ Dropped. The question and its partial reply were left out of the history."

@@ -152,7 +152,7 @@ def test_an_unexpected_error_in_the_panel_is_shown_without_the_key():
 
 def test_a_turn_record_never_holds_the_key_as_text(listening_port):
     chat = Conversation(client_with_a_bad_key(listening_port), MODEL)
-    turn = chat.stream_reply_sync("Hi")
+    turn = chat.stream_reply("Hi")
     assert turn.ending == "failed" and turn.note.count("\n") == 0
     assert_no_key(turn.note + json.dumps(turn.to_dict(), default=str))
 

@@ -4,17 +4,20 @@
     >>> panel = ChatPanel()   # doctest: +SKIP
     >>> panel                 # doctest: +SKIP
 
-Each reply streams in an asyncio task started by the click, so the kernel stays free for the
-next click: Stop cancels that task. Everything the task shows goes into widget values (never
-``with output:``, which shows nothing from a task), and every error is caught and shown as
-one line in the panel, with the details folded below it.
+The turns are the conversation's (`streaming_course.conversation`): each reply streams in a
+task the conversation starts (`Conversation.start`), so the kernel stays free for the next
+click, and Stop, Retry and Clear are the conversation's `stop`, `aretry` and `clear`. The
+panel only shows them: one view per turn, plus one for the reply in flight. Everything the
+task shows goes into widget values (never ``with output:``, which shows nothing from a
+task), and every error is shown as one line in the panel, with the details folded below it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 
@@ -23,11 +26,11 @@ import ipywidgets as widgets
 
 from ..client import make_async_client, mode_banner
 from ..config import DEFAULT_MODEL, ConfigError, load_settings
-from ..conversation import Conversation, Turn
+from ..conversation import Conversation, TextCallback, Turn
 from ..i18n import message
 from ..redact import error_details, error_line, redact
 from ..replay.fixture import FixtureError
-from ..silence import read_timeout, silence_notice
+from ..silence import SilenceCallback, read_timeout, silence_notice
 from .reply_view import Look, ReplyView, shared_look
 
 STYLE = """<style>
@@ -40,6 +43,7 @@ STYLE = """<style>
 .streaming-chat-transcript > * { flex: 0 0 auto; }
 .streaming-chat-turn + .streaming-chat-turn { border-top: 1px solid var(--jp-border-color2, #ccc);
   margin-top: 10px; padding-top: 10px; }
+.streaming-chat-question { margin-bottom: 0.4rem; }
 .streaming-chat-reply .widget-html { margin: 0 0 0.75rem 0; }
 .streaming-chat-reply .widget-html-content > * { margin: 0 0 0.75rem 0; }
 .streaming-chat-reply .widget-html-content > :last-child { margin-bottom: 0; }
@@ -48,15 +52,20 @@ STYLE = """<style>
 .streaming-chat-controls .jupyter-button { width: auto; padding: 0 12px; }
 .streaming-chat-panel .jupyter-button:disabled { opacity: 0.35; filter: grayscale(1);
   cursor: not-allowed; }
+.streaming-chat-activity { min-height: 1.6em; }
 </style>"""
 """The panel's few styles, sent once with its header. The transcript scrolls in a box of fixed
 height, newest at the bottom, so that the controls below it never move while a reply streams;
-every block of a reply is followed by the same gap, whichever widget holds it."""
+the line saying a reply streams sits just above them and keeps its height when empty; every
+block of a reply is followed by the same gap, whichever widget holds it."""
 
 TURN_CLASS = "streaming-chat-turn"
 
 SETUP_ERRORS = (ConfigError, FixtureError, OSError)
 """What can keep the panel from making its client: a setting, a recording, a file."""
+
+Ask = Callable[[TextCallback, SilenceCallback], Coroutine[Any, Any, Turn]]
+"""`astream_reply` with its question, or `aretry`: given where the text and stalls go."""
 
 
 class ChatPanel:
@@ -82,17 +91,19 @@ class ChatPanel:
         max_rate: float = 20.0,
     ) -> None:
         self.max_rate = max_rate  # widget updates per second, at most, while a reply streams
+        self.setup_error: Exception | None = None
+        self.header = widgets.HTML()  # the styles, and the mode or what keeps it from working
         self.conversation = Conversation(
             client,
             model or _default_model(),
             system=system,
             max_tokens=max_tokens,
             keep_partial=keep_partial,
+            connect=self._connect,  # at the next question, if the client cannot be made now
         )
-        self.setup_error: Exception | None = None
-        self.header = widgets.HTML()
         if client is None:
-            self._connect()
+            with contextlib.suppress(SETUP_ERRORS):  # the header says why; asking tries again
+                self.conversation.client = self._connect()
         else:
             self.header.value = STYLE
         self._task: asyncio.Task[Turn] | None = None
@@ -120,39 +131,34 @@ class ChatPanel:
     @property
     def busy(self) -> bool:
         """True while a reply streams."""
-        return self._task is not None and not self._task.done()
+        return self.conversation.busy
 
     def send(self, text: str) -> asyncio.Task[Turn]:
         """Ask `text`, as typing it and pressing Enter does; returns the reply's task."""
         question = text.strip()
         if not question:
             raise ValueError(message("chat.empty_question"))
-        return self._ask(question)
+        return self._start(question, partial(self.conversation.astream_reply, question))
 
     def stop(self) -> None:
         """Stop the reply in flight: what arrived stays, marked as stopped."""
-        if self._task is None or self._task.done():
-            return
-        self._task.cancel()
-        self._views[-1].reply.finish()  # show all that arrived now: nothing more will
+        if self.busy and self._views:
+            self._views[-1].reply.finish()  # show all that arrived now: nothing more will
+        self.conversation.stop()
 
     def retry(self) -> asyncio.Task[Turn]:
         """Ask the last question again, in place of its turn; returns the reply's task."""
-        if self.busy:
-            raise RuntimeError(message("chat.busy"))
-        question = self.conversation.undo_last_turn()  # every view's turn is recorded there
-        return self._ask(question, replacing=self._views[-1])
+        if not self.turns:
+            raise ValueError(message("chat.nothing_to_retry"))
+        ask = self.conversation.aretry
+        return self._start(self.turns[-1].question, ask, replacing=True)
 
     def clear(self) -> None:
         """Forget the conversation and empty the panel (a reply in flight is stopped first)."""
-        if self._task is not None and not self._task.done():
-            self._task.add_done_callback(lambda _: self.clear())  # once the stop is recorded
-            self.stop()
-            return
-        self.conversation.clear()
+        self.conversation.clear()  # the stopped turn is forgotten too
         self._views.clear()
         self.transcript.children = ()
-        self._show_busy(False)
+        self._show_busy(self.busy)
 
     def to_markdown(self) -> str:
         """The conversation as a Markdown transcript (see `Conversation.to_markdown`)."""
@@ -173,57 +179,51 @@ class ChatPanel:
 
     # --- One reply, from the click to its last line ---------------------------------
 
-    def _ask(self, question: str, replacing: TurnView | None = None) -> asyncio.Task[Turn]:
+    def _start(self, question: str, ask: Ask, replacing: bool = False) -> asyncio.Task[Turn]:
+        """Show a view for `question` (in place of the last one) and start its reply."""
+        asyncio.get_running_loop()  # a notebook has one; a plain script must use asyncio
         if self.busy:
             raise RuntimeError(message("chat.busy"))
-        loop = asyncio.get_running_loop()  # a notebook has one; a plain script must use asyncio
         self.conversation.system = self.system_prompt.value.strip() or None
         view = TurnView(question, self.max_rate, self.look)
-        if replacing is not None:
-            self._views.remove(replacing)
+        if replacing:
+            self._views.pop()  # its turn is replaced too
         self._views.append(view)
         self.transcript.children = tuple(each.widget for each in self._views)
-        task = loop.create_task(self._reply(question, view))
-        task.add_done_callback(partial(self._show_result, view, len(self.turns)))
-        self._task = task
+        reply = ask(view.add_text, partial(self._show_silence, view))
+        self._task = self.conversation.start(self._show_reply(view, reply))
         self._show_busy(True)
-        return task
+        return self._task
 
-    async def _reply(self, question: str, view: TurnView) -> Turn:
-        if self.conversation.client is None:
-            self._connect()  # the settings may have been fixed since
-        if self.setup_error is not None:
-            raise self.setup_error
-        view.read_timeout = read_timeout(self.conversation.client)
-        return await self.conversation.stream_reply(question, view.add_text, view.show_silence)
+    async def _show_reply(self, view: TurnView, reply: Awaitable[Turn]) -> Turn:
+        """Stream the reply into `view`, then show how it ended (never a silent failure)."""
+        try:
+            turn = await reply
+        except Exception as error:  # a bug: shown, and recorded so that the transcript has it
+            view.turn = self.conversation.record_unsent(view.question, error)
+            view.show_error(error)
+            return view.turn
+        finally:
+            self._show_busy(False)
+        view.show_turn(turn)
+        return turn
 
-    def _show_result(self, view: TurnView, turns_before: int, task: asyncio.Task[Turn]) -> None:
-        """Show how the reply ended: its figures, or what went wrong (never a silent failure)."""
-        self._show_busy(False)
-        if task.cancelled() and len(self.turns) > turns_before:  # the stopped turn's record
-            view.show_turn(self.turns[-1])
-        elif task.cancelled():  # stopped before the request was even sent
-            view.show_turn(self.conversation.record_unsent(view.question))
-        elif isinstance(task.exception(), SETUP_ERRORS):  # no client: recorded, with the fix
-            view.show_turn(self.conversation.record_unsent(view.question, task.exception()))
-        elif task.exception() is not None:  # a bug: recorded too, so the transcript has it
-            view.turn = self.conversation.record_unsent(view.question, task.exception())
-            view.show_error(task.exception())
-        else:
-            view.show_turn(task.result())
+    def _show_silence(self, view: TurnView, seconds: float) -> None:
+        view.show_silence(seconds, read_timeout(self.conversation.client))
 
-    def _connect(self) -> None:
+    def _connect(self) -> anthropic.AsyncAnthropic:
         """Make the client, or keep the reason it cannot be made; say which in the header."""
         try:
             settings = load_settings()
-            self.conversation.client = make_async_client(settings, banner=False)
+            client = make_async_client(settings, banner=False)
         except SETUP_ERRORS as error:
             self.setup_error = error
             line = _line(f"⚠ {redact(str(error))}", "streaming-chat-problem")
             self.header.value = f"{STYLE}{line}"
-            return
+            raise
         self.setup_error = None
         self.header.value = f"{STYLE}{_line(mode_banner(settings), 'streaming-chat-note')}"
+        return client
 
     # --- Widgets -------------------------------------------------------------------
 
@@ -257,7 +257,7 @@ class ChatPanel:
             [self.input, self.send_button, self.stop_button, self.retry_button, self.clear_button],
             _dom_classes=["streaming-chat-controls"],
         )
-        parts = [self.header, self.system_prompt, scroller, controls, self.activity]
+        parts = [self.header, self.system_prompt, scroller, self.activity, controls]
         self.widget = widgets.VBox(parts)
         self.widget.add_class("streaming-chat-panel")
         self._show_busy(False)
@@ -280,7 +280,7 @@ class ChatPanel:
         self.activity.value = streaming if busy else ""
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
-        self.retry_button.disabled = busy or not self._views
+        self.retry_button.disabled = busy or not self.turns
         self.clear_button.disabled = busy
 
 
@@ -296,7 +296,6 @@ class TurnView:
         asked = widgets.HTML(you, **look, _dom_classes=["streaming-chat-question"])
         waiting = _line(message("chat.waiting"), "streaming-chat-note")
         self.status = widgets.HTML(waiting, **look, _dom_classes=["streaming-chat-status"])
-        self.read_timeout: float | None = None  # for the line shown when the stream stalls
         self._silent = False
         parts = [asked, self.reply.widget, self.status]
         self.widget = widgets.VBox(parts, layout=look["layout"], _dom_classes=[TURN_CLASS])
@@ -308,11 +307,11 @@ class TurnView:
             self.status.value = _line(message("chat.streaming"), "streaming-chat-note")
         self.reply.add(text)
 
-    def show_silence(self, seconds: float) -> None:
+    def show_silence(self, seconds: float, read_timeout: float | None) -> None:
         """Say that nothing has arrived for `seconds`, and what the learner can do."""
         if self.turn is None:  # the reply may have ended meanwhile
             self._silent = True
-            notice = silence_notice(seconds, self.read_timeout, "panel")
+            notice = silence_notice(seconds, read_timeout, "panel")
             self.status.value = _line(notice, "streaming-chat-problem")
 
     def show_turn(self, turn: Turn) -> None:
@@ -324,8 +323,10 @@ class TurnView:
             self.status.value = figures
             return
         self.reply.widget.add_class("streaming-chat-incomplete")
-        retry_hint = f" {message('faults.retry_panel')}" if turn.retry_may_help else ""
-        problem = _line(turn.problem() + retry_hint, "streaming-chat-problem")
+        problem = turn.problem()
+        if turn.retry_may_help:
+            problem = message("chat.sentences", first=problem, second=message("faults.retry_panel"))
+        problem = _line(problem, "streaming-chat-problem")
         self.status.value = problem + figures + (_details(turn.error) if turn.error else "")
 
     def show_error(self, error: BaseException) -> None:

@@ -72,7 +72,7 @@ def run_terminal_chat(
         if not line:
             continue
         if not line.startswith("/"):
-            _show_reply(conversation, partial(conversation.stream_reply_sync, line))
+            _show_reply(conversation, partial(conversation.stream_reply, line))
         elif not _run_command(conversation, line):
             return conversation
 
@@ -133,7 +133,7 @@ def _run_command(conversation: Conversation, line: str) -> bool:
     if command == "/quit":
         return False
     if command == "/retry" and conversation.turns:
-        _show_reply(conversation, conversation.retry_sync)
+        _show_reply(conversation, conversation.retry)
     elif command == "/retry":
         print(message("chat.nothing_to_retry"))
     elif command == "/clear":
@@ -165,8 +165,10 @@ def _show_reply(
     except KeyboardInterrupt:
         turn = conversation.turns[-1]  # the conversation recorded the stopped turn
     print()
-    retry_hint = message("faults.retry_terminal") if turn.retry_may_help else ""
-    for line in (" ".join(filter(None, (turn.problem(), retry_hint))), turn.figures()):
+    problem = turn.problem()
+    if problem and turn.retry_may_help:
+        problem = message("chat.sentences", first=problem, second=message("faults.retry_terminal"))
+    for line in (problem, turn.figures()):
         if line:
             print(line)
     print()
