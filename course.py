@@ -33,6 +33,7 @@ MINIMUM_PYTHON = (3, 11)
 WORK_FOLDER = "my-notebooks"  # beside notebooks/: the same depth, so ../../images/ still works
 MANIFEST = ".shipped.json"  # in each working folder: the shipped version each copy started from
 NEWS_SETTING = "@jupyterlab/apputils-extension:notification"
+NOTEBOOK_HELP = "streaming_course.notebook_help"  # a cell run before the set-up cell: one line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +261,7 @@ def run_lab(python: Path, edition: str, extra: list[str]) -> int:
         return 2
     folder = sync_working_copy(edition)
     turn_off_news(python.parent.parent)
+    load_notebook_help(python.parent.parent)
     # my-notebooks/<lang>/ is not notebooks/<lang>/: main() set STREAMING_COURSE_LANG instead.
     command = [python, "-m", "jupyterlab", f"--notebook-dir={folder}", *extra]
     return subprocess.call(command, env=venv_environment(python))
@@ -270,6 +272,17 @@ def turn_off_news(venv_folder: Path) -> Path:
     path = venv_folder / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     settings.setdefault(NEWS_SETTING, {})["fetchNews"] = "false"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load_notebook_help(venv_folder: Path) -> Path:
+    """Have this venv's kernels load `streaming_course.notebook_help` (IPython's config)."""
+    path = venv_folder / "etc" / "ipython" / "ipython_kernel_config.json"
+    settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    extensions = settings.setdefault("InteractiveShellApp", {}).setdefault("extra_extensions", [])
+    extensions += [] if NOTEBOOK_HELP in extensions else [NOTEBOOK_HELP]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     return path

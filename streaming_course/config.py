@@ -30,11 +30,14 @@ from pathlib import Path
 
 from dotenv import dotenv_values, find_dotenv, load_dotenv
 
+from .i18n import message
+from .language import LANGUAGES, NOTEBOOK_FOLDERS, detect_language
+
+__all__ = ["LANGUAGES", "NOTEBOOK_FOLDERS", "detect_language"]  # re-exported from `language`
+
 DEFAULT_MODEL = "claude-haiku-5-5"
 DEFAULT_LARGE_MODEL = "claude-opus-5-5"
 MODES = ("auto", "live", "replay")
-LANGUAGES = ("en", "ja")
-NOTEBOOK_FOLDERS = ("notebooks", "my-notebooks")  # the shipped lessons, a learner's working copy
 PACKAGE_FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -71,26 +74,29 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             load_dotenv(dotenv_path, override=False)
         environ = dict(os.environ)
 
-    has_key = _checked_key(environ.get("ANTHROPIC_API_KEY", ""), dotenv_path)
+    language = detect_language(environ.get("STREAMING_COURSE_LANG", ""))
+    has_key = _checked_key(environ.get("ANTHROPIC_API_KEY", ""), dotenv_path, language)
     return Settings(
-        mode=_resolve_mode(environ.get("STREAMING_COURSE_MODE", "auto"), has_key),
+        mode=_resolve_mode(environ.get("STREAMING_COURSE_MODE", "auto"), has_key, language),
         model=environ.get("STREAMING_COURSE_MODEL", "").strip() or DEFAULT_MODEL,
         large_model=environ.get("STREAMING_COURSE_LARGE_MODEL", "").strip() or DEFAULT_LARGE_MODEL,
-        replay_speed=_parse_speed(environ.get("STREAMING_COURSE_REPLAY_SPEED", "1.0")),
+        replay_speed=_parse_speed(environ.get("STREAMING_COURSE_REPLAY_SPEED", "1.0"), language),
         strict_replay=environ.get("STREAMING_COURSE_REPLAY_STRICT", "0").strip() in ("1", "true"),
         fixture_dirs=_fixture_dirs(environ.get("STREAMING_COURSE_FIXTURES", "")),
-        language=detect_language(environ.get("STREAMING_COURSE_LANG", "")),
+        language=language,
         has_api_key=has_key,
         dotenv_path=dotenv_path,
     )
 
 
-def check_api_key(raw: str, source: str = "the environment") -> bool:
+def check_api_key(raw: str, source: str | None = None, language: str | None = None) -> bool:
     """True if a key is set; a key that cannot go into an HTTP header is refused.
 
     A space, a quote or a line break copied with the key would make every request fail
     (the key travels in a header), and the error would quote the header, key and all. So
     the key is checked here, once, and the error names what is wrong, never the key.
+    `source` says where the key came from (default: the environment); the error is in
+    `language` (default: the learner's).
 
     >>> check_api_key(""), check_api_key("sk-ant-" + "x" * 20)
     (False, True)
@@ -102,93 +108,65 @@ def check_api_key(raw: str, source: str = "the environment") -> bool:
     """
     if not raw.strip():
         return False
-    name = f"ANTHROPIC_API_KEY (in {source})"
-    fix = (
-        "remove it, and any quotes around the key, so the line reads "
-        "ANTHROPIC_API_KEY=sk-ant-..., then restart the kernel or the command."
-    )
+    source = source or message("mode.key_in_env", language)
+    name = message("config.key_name", language, source=source)
     for end, char in (("starts", raw[0]), ("ends", raw[-1])):
         if char.isspace() or char in "\"'`":
-            what = "a quote" if char in "\"'`" else _describe(char)
-            raise ConfigError(f"{name} {end} with {what}: {fix}")
+            quoted = char in "\"'`"
+            what = message("config.quote", language) if quoted else _describe(char, language)
+            raise ConfigError(message(f"config.key_{end}_with", language, name=name, what=what))
     for position, char in enumerate(raw, start=1):
         if char.isspace() or not char.isascii() or not char.isprintable():
+            what = _describe(char, language)
             raise ConfigError(
-                f"{name} has {_describe(char)} at character {position}: a key is one line of "
-                "plain letters, digits and dashes. Copy it again from the Anthropic Console "
-                "(as plain text), then restart the kernel or the command."
+                message("config.key_has", language, name=name, what=what, position=position)
             )
     return True
 
 
-def _describe(char: str) -> str:
+def _describe(char: str, language: str | None) -> str:
     """A character named without showing it: ``a space``, ``a line break``, ``U+00A0 (...)``."""
-    if char == " ":
-        return "a space"
-    if char in "\r\n":
-        return "a line break"
-    if char == "\t":
-        return "a tab"
-    name = unicodedata.name(char, "a control character").lower()
+    named = {" ": "space", "\r": "line_break", "\n": "line_break", "\t": "tab"}
+    if char in named:
+        return message(f"config.{named[char]}", language)
+    name = unicodedata.name(char, "").lower() or message("config.control", language)
     return f"U+{ord(char):04X} ({name})"
 
 
-def _checked_key(raw: str, dotenv_path: Path | None) -> bool:
+def _checked_key(raw: str, dotenv_path: Path | None, language: str) -> bool:
     """`check_api_key`, whose error names the file the key came from (read only then)."""
     try:
-        return check_api_key(raw)
+        return check_api_key(raw, language=language)
     except ConfigError:
-        return check_api_key(raw, _key_source(dotenv_path))
+        return check_api_key(raw, _key_source(dotenv_path, language), language)
 
 
-def _key_source(dotenv_path: Path | None) -> str:
+def _key_source(dotenv_path: Path | None, language: str) -> str:
     """Where the key came from, for error messages: the `.env` file, or the environment."""
     if dotenv_path is not None and dotenv_values(dotenv_path).get("ANTHROPIC_API_KEY"):
         return str(dotenv_path.name)
-    return "the environment"
+    return message("mode.key_in_env", language)
 
 
-def _resolve_mode(raw: str, has_key: bool) -> str:
+def _resolve_mode(raw: str, has_key: bool, language: str) -> str:
     mode = raw.strip().lower() or "auto"
     if mode not in MODES:
-        raise ConfigError(f"STREAMING_COURSE_MODE={raw!r} is not a mode: use auto, live or replay.")
+        raise ConfigError(message("config.bad_mode", language, value=repr(raw)))
     if mode == "auto":
         return "live" if has_key else "replay"
     return mode
 
 
-def _parse_speed(raw: str) -> float:
+def _parse_speed(raw: str, language: str) -> float:
     try:
         speed = float(raw)
     except ValueError:
         speed = -1.0
     if speed < 0:
-        raise ConfigError(
-            f"STREAMING_COURSE_REPLAY_SPEED={raw!r} is not a speed: use a number ≥ 0 "
-            "(1 = recorded pace, 0 = no waiting)."
-        )
+        raise ConfigError(message("config.bad_speed", language, value=repr(raw)))
     return speed
 
 
 def _fixture_dirs(raw: str) -> tuple[Path, ...]:
     extra = [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
     return (*extra, PACKAGE_FIXTURES)
-
-
-def detect_language(raw: str | None = None) -> str:
-    """The language of an explicit setting, else of the folder we run in: `notebooks/<lang>/`,
-    or a learner's working copy `my-notebooks/<lang>/`.
-
-    >>> detect_language("ja")
-    'ja'
-    """
-    if raw is None:
-        raw = os.environ.get("STREAMING_COURSE_LANG", "")
-    language = raw.strip().lower()
-    if language:
-        return language if language in LANGUAGES else "en"
-    cwd = Path.cwd()
-    for folder in (cwd, *cwd.parents):
-        if folder.parent.name in NOTEBOOK_FOLDERS and folder.name in LANGUAGES:
-            return folder.name
-    return "en"

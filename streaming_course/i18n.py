@@ -5,7 +5,7 @@ message by its key and never holds the text itself. The language is the edition'
 (`notebooks/ja/` → Japanese), or `STREAMING_COURSE_LANG`.
 
     >>> message("mode.replay", model="claude-haiku-5-5", speed="1.0")  # doctest: +SKIP
-    'Mode: replay (recorded streams at 1.0× their real pace) · model: claude-haiku-5-5'
+    'Mode: replay (synthesized recordings at 1× their modelled pace) · model: claude-haiku-5-5'
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from .config import detect_language
+from .language import detect_language
 
 CATALOG_DIR = Path(__file__).parent / "messages"
 

@@ -112,3 +112,36 @@ def test_a_trailing_space_in_dotenv_is_one_line_from_doctor_and_the_chat(
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "ends with a space" in captured.err
     assert SECRET not in report + captured.out + captured.err
+
+
+# --- The settings' errors speak the learner's language ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "english", "japanese"),
+    [
+        ("STREAMING_COURSE_MODE", "offline", "is not a mode", "はモードではありません"),
+        ("STREAMING_COURSE_REPLAY_SPEED", "fast", "is not a speed", "は速さではありません"),
+        ("ANTHROPIC_API_KEY", SECRET + " ", "ends with a space", "の末尾にスペースがあります"),
+        ("ANTHROPIC_API_KEY", SECRET[:9] + "\t" + SECRET[9:], "has a tab at character 10", "タブ"),
+    ],
+    ids=["mode", "speed", "key-end", "key-inside"],
+)
+def test_setting_errors_are_in_the_learners_language(setting, value, english, japanese):
+    for language, says in (("en", english), ("ja", japanese)):
+        with pytest.raises(ConfigError) as caught:
+            load_settings({setting: value, "STREAMING_COURSE_LANG": language})
+        text = str(caught.value)
+        assert says in text and setting in text and "\n" not in text
+        assert SECRET[5:20] not in text, "no part of the key"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({setting: value, "STREAMING_COURSE_LANG": "ja"})
+    assert not any(word in str(caught.value) for word in ("use ", "remove", "restart", " is not"))
+
+
+def test_the_japanese_edition_folder_gets_japanese_errors(tmp_path, monkeypatch):
+    folder = tmp_path / "notebooks" / "ja"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(folder)
+    with pytest.raises(ConfigError, match="はモードではありません"):
+        load_settings({"STREAMING_COURSE_MODE": "offline"})

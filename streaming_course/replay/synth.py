@@ -1,7 +1,8 @@
 """Write fixtures from reply texts: the events and timing the API would have sent.
 
 The course ships without anyone's API key, so its recordings are synthesized. The
-synthesizer cuts a reply into deltas of 1 to 8 tokens, wraps them in the events of the
+synthesizer cuts a reply into deltas shaped like real ones (`synth_deltas`: lengths drawn
+from the spread real streams show, some cuts inside words), wraps them in the events of the
 Messages API in their real order (with the ``ping`` after the first block starts), keeps
 the token usage consistent with the text, and times everything with a model of how fast
 each class of model is:
@@ -30,20 +31,14 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .fixture import Fixture, TimedEvent
+from .fixture import Fixture
+from .synth_deltas import TEXT, THINKING, Shape, cut, tokens
+from .synth_stream import Fault, Pace, _Clock, _emit_fault, _emit_json_block, _fault_due, _Stream
 
-
-@dataclass(frozen=True)
-class Pace:
-    """How fast a class of model answers."""
-
-    first_token: float  # seconds from the request to the first token
-    per_token: float  # seconds between output tokens
-    jitter: float = 0.35  # spread of each gap, as a fraction of it
+__all__ = ["Fault", "Pace", "tokens"]  # re-exported: sources and tests use them from here
 
 
 PACES = {
@@ -62,16 +57,7 @@ def model_class(model: str) -> str:
     return "medium"
 
 
-# --- Tokens -------------------------------------------------------------------------------
-# An approximation of a tokenizer, good enough for usage counts and delta sizes: a short run
-# of letters (with its leading space), up to three digits, or a single other character
-# (punctuation, a kana, a kanji, an emoji). Joined together, the pieces give back the text.
-_TOKEN = re.compile(r" ?[A-Za-z]{1,6}| ?[0-9]{1,3}|[^\sA-Za-z0-9]|\s+")
-
-
-def tokens(text: str) -> list[str]:
-    """Cut `text` into token-like pieces; ``"".join(tokens(t)) == t``."""
-    return _TOKEN.findall(text)
+# --- Tokens: `synth_deltas.tokens` approximates a tokenizer ------------------------------
 
 
 def count_input_tokens(request: dict[str, Any]) -> int:
@@ -119,64 +105,6 @@ class SelfEmittingBlock(Protocol):
 
 
 Block = TextBlock | ThinkingBlock | ToolUseBlock | SelfEmittingBlock
-
-
-@dataclass(frozen=True)
-class Fault:
-    """Something that goes wrong after `after_tokens` output tokens.
-
-    ``error``: an `event: error` (``error_type``, e.g. overloaded_error) ends the stream;
-    ``truncate``: the body just ends, with no message_stop; ``disconnect``: the connection drops.
-    """
-
-    kind: str
-    after_tokens: int
-    error_type: str = "overloaded_error"
-    message: str = "Overloaded"
-
-
-@dataclass
-class _Clock:
-    """Hands out the arrival time of each event; the gaps follow the model's pace."""
-
-    pace: Pace
-    rng: random.Random
-    now: float = 0.0
-
-    def wait_tokens(self, count: int) -> float:
-        gap = count * self.pace.per_token
-        self.now += gap * self.rng.uniform(1 - self.pace.jitter, 1 + self.pace.jitter)
-        return self.now
-
-    def wait(self, seconds: float) -> float:
-        self.now += seconds
-        return self.now
-
-
-@dataclass
-class _Stream:
-    """The events being written, with the output token budget and the fault to inject."""
-
-    clock: _Clock
-    max_tokens: int
-    fault: Fault | None
-    events: list[TimedEvent] = field(default_factory=list)
-    output_tokens: int = 0
-    stopped_by: str | None = None  # "max_tokens" or the fault's kind
-    added_input_tokens: int = 0  # e.g. search results read: message_delta resends input_tokens
-    usage_updates: dict[str, Any] = field(default_factory=dict)  # e.g. server_tool_use counts
-
-    def emit(self, payload: dict[str, Any], at: float | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        wire = f"event: {payload['type']}\ndata: {data}\n"
-        self.events.append(TimedEvent(at=round(self.clock.now if at is None else at, 3), wire=wire))
-
-    def budget(self) -> int:
-        """How many more tokens may be sent before the limit or the fault."""
-        limit = self.max_tokens
-        if self.fault is not None:
-            limit = min(limit, self.fault.after_tokens)
-        return max(limit - self.output_tokens, 0)
 
 
 def synthesize(
@@ -283,20 +211,20 @@ def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[
     """Emit one content block's events; return the block as it ends up in the message."""
     if hasattr(block, "emit"):  # the kinds of synth_blocks write their own events
         return block.emit(stream, index, first)
+    if isinstance(block, ToolUseBlock):  # its JSON streams in pieces, as tools' input does
+        tool_id = block.id or "toolu_replay_" + hashlib.sha256(block.name.encode()).hexdigest()[:16]
+        start = {"type": "tool_use", "id": tool_id, "name": block.name, "input": {}}
+        return _emit_json_block(stream, index, first, start, block.input)
     clock = stream.clock
     if isinstance(block, TextBlock):
         start: dict[str, Any] = {"type": "text", "text": ""}
         if block.citations:
             start["citations"] = []
-        pieces, delta_type, field_name = tokens(block.text), "text_delta", "text"
-    elif isinstance(block, ThinkingBlock):
-        start = {"type": "thinking", "thinking": "", "signature": ""}
-        pieces, delta_type, field_name = tokens(block.thinking), "thinking_delta", "thinking"
+        text, shape, delta_type, field_name = block.text, TEXT, "text_delta", "text"
     else:
-        tool_id = block.id or "toolu_replay_" + hashlib.sha256(block.name.encode()).hexdigest()[:16]
-        start = {"type": "tool_use", "id": tool_id, "name": block.name, "input": {}}
-        pieces = tokens(json.dumps(block.input, ensure_ascii=False))
-        delta_type, field_name = "input_json_delta", "partial_json"
+        start = {"type": "thinking", "thinking": "", "signature": ""}
+        text, shape, field_name = block.thinking, THINKING, "thinking"
+        delta_type = "thinking_delta"
     stream.emit(
         {"type": "content_block_start", "index": index, "content_block": start},
         at=clock.wait(0.002),
@@ -304,7 +232,7 @@ def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[
     if first:
         stream.emit({"type": "ping"}, at=clock.wait(0.001))
         clock.wait(stream.clock.pace.first_token * 0.08)
-    sent = _emit_deltas(stream, index, pieces, delta_type, field_name)
+    sent = _emit_deltas(stream, index, text, shape, (delta_type, field_name))
     if stream.stopped_by in ("truncate", "disconnect", "error"):
         return {}
     result = dict(start)
@@ -318,15 +246,13 @@ def _emit_block(stream: _Stream, index: int, block: Block, first: bool) -> dict[
             )
         if block.citations:
             result["citations"] = list(block.citations)
-    elif isinstance(block, ThinkingBlock):
+    else:
         signature = block.signature or hashlib.sha256(block.thinking.encode()).hexdigest()
         delta = {"type": "signature_delta", "signature": signature}
         stream.emit(
             {"type": "content_block_delta", "index": index, "delta": delta}, at=clock.wait(0.003)
         )
         result.update(thinking=sent, signature=signature)
-    else:
-        result["input"] = json.loads(sent) if stream.stopped_by is None else {}
     stream.emit({"type": "content_block_stop", "index": index}, at=clock.wait(0.002))
     return result
 
@@ -341,46 +267,25 @@ def _delta_usage(stream: _Stream, usage: dict[str, Any]) -> dict[str, Any]:
 
 
 def _emit_deltas(
-    stream: _Stream, index: int, pieces: list[str], delta_type: str, field_name: str
+    stream: _Stream, index: int, text: str, shape: Shape, kind: tuple[str, str]
 ) -> str:
-    """Send `pieces` in deltas of 1 to 8 tokens until they, the budget or the fault run out."""
-    rng = stream.clock.rng
-    sent = ""
-    position = 0
-    while position < len(pieces):
-        budget = stream.budget()
-        if budget == 0:
-            if _fault_due(stream):
-                _emit_fault(stream)
-            else:
-                stream.stopped_by = "max_tokens"
-            break
-        size = min(
-            rng.choices(range(1, 9), weights=(9, 14, 12, 9, 6, 4, 3, 2))[0],
-            budget,
-            len(pieces) - position,
-        )
-        chunk = "".join(pieces[position : position + size])
-        position += size
-        stream.output_tokens += size
-        at = stream.clock.wait_tokens(size)
-        delta = {"type": delta_type, field_name: chunk}
+    """Send `text` in deltas of `shape` until it, the token budget or the fault runs out."""
+    delta_type, field_name = kind
+    pieces = tokens(text)
+    cut_short = stream.budget() < len(pieces)
+    if cut_short:
+        text = "".join(pieces[: stream.budget()])
+    for piece in cut(text, shape, stream.clock.rng):
+        stream.output_tokens += piece.tokens
+        at = stream.clock.wait_tokens(max(piece.tokens, 0.5))
+        delta = {"type": delta_type, field_name: piece.text}
         stream.emit({"type": "content_block_delta", "index": index, "delta": delta}, at=at)
-        sent += chunk
-    return sent
-
-
-def _fault_due(stream: _Stream) -> bool:
-    return stream.fault is not None and stream.output_tokens >= stream.fault.after_tokens
-
-
-def _emit_fault(stream: _Stream) -> None:
-    fault = stream.fault
-    assert fault is not None
-    stream.stopped_by = fault.kind
-    if fault.kind == "error":
-        error = {"type": fault.error_type, "message": fault.message}
-        stream.emit({"type": "error", "error": error}, at=stream.clock.wait(0.35))
+    if cut_short:
+        if _fault_due(stream):
+            _emit_fault(stream)
+        else:
+            stream.stopped_by = "max_tokens"
+    return text
 
 
 def _faulted(request: dict[str, Any], stream: _Stream) -> Fixture:

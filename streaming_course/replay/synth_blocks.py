@@ -23,24 +23,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jiter import from_json
-
-from .synth import (
-    TextBlock,
-    ThinkingBlock,
-    ToolUseBlock,
-    _emit_fault,
-    _fault_due,
-    _Stream,
-    tokens,
-)
-
-# Sizes of the JSON pieces in characters, and how often each comes: median 5, 90th pct ≈ 11.
-_PIECE_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 18)
-_PIECE_WEIGHTS = (7, 9, 10, 11, 12, 10, 8, 6, 5, 4, 3, 2, 1)
-# With eager input streaming the API passes on what the model writes without buffering it.
-_EAGER_SIZES = (8, 12, 16, 24, 32, 40)
-_EAGER_WEIGHTS = (2, 4, 5, 4, 3, 2)
+from .synth import TextBlock, ThinkingBlock, ToolUseBlock
+from .synth_stream import _emit_json_block, _Stream
 
 
 def _id(prefix: str, *parts: Any) -> str:
@@ -128,61 +112,6 @@ class WebSearchResultBlock:
         stream.emit({"type": "content_block_stop", "index": index}, at=clock.wait(0.002))
         stream.added_input_tokens += self.page_tokens * len(content)
         return block
-
-
-def _emit_json_block(
-    stream: _Stream,
-    index: int,
-    first: bool,
-    start: dict[str, Any],
-    value: dict[str, Any],
-    eager: bool = False,
-    held_back: bool = True,
-) -> dict[str, Any]:
-    """Emit a block whose input streams as JSON pieces; return it as the message keeps it.
-
-    `eager`: bigger pieces, as eager input streaming sends them. `held_back`: the API checks
-    the JSON before passing it on, so the first piece comes late and the rest quickly.
-    """
-    clock = stream.clock
-    rng = clock.rng
-    stream.emit(
-        {"type": "content_block_start", "index": index, "content_block": start},
-        at=clock.wait(0.002),
-    )
-    if first:
-        stream.emit({"type": "ping"}, at=clock.wait(0.001))
-    text = json.dumps(value, ensure_ascii=False) if value else ""
-    stream.emit(_json_delta(index, ""), at=clock.wait(0.003))  # always first: an empty piece
-    sizes, weights = (_EAGER_SIZES, _EAGER_WEIGHTS) if eager else (_PIECE_SIZES, _PIECE_WEIGHTS)
-    pace = clock.pace.per_token
-    if held_back and text:
-        clock.wait(len(tokens(text)) * pace * 0.6)  # the API holds the JSON back a while
-    sent = ""
-    while len(sent) < len(text):
-        if stream.budget() == 0:
-            if _fault_due(stream):
-                _emit_fault(stream)
-            else:
-                stream.stopped_by = "max_tokens"
-            break
-        piece = text[len(sent) : len(sent) + rng.choices(sizes, weights)[0]]
-        count = max(len(tokens(piece)), 1)
-        stream.output_tokens += min(count, stream.budget())
-        at = clock.wait(count * pace * 0.4) if held_back else clock.wait_tokens(count)
-        stream.emit(_json_delta(index, piece), at=at)
-        sent += piece
-    if stream.stopped_by in ("truncate", "disconnect", "error"):
-        return {}
-    block = dict(start)
-    block["input"] = from_json(sent.encode(), partial_mode=True) if sent else {}
-    stream.emit({"type": "content_block_stop", "index": index}, at=clock.wait(0.002))
-    return block
-
-
-def _json_delta(index: int, piece: str) -> dict[str, Any]:
-    delta = {"type": "input_json_delta", "partial_json": piece}
-    return {"type": "content_block_delta", "index": index, "delta": delta}
 
 
 # --- Blocks written in a source file (``reply_blocks``) ---------------------------------
