@@ -5,12 +5,13 @@
 """
 
 from .core import Exercise, NotStarted, Wrong, exercises, progress, solution_code, untouched
-from .judging import async_judge_client, judge_client, run_printing, served
+from .judging import arun_printing, async_judge_client, judge_client, run_printing, served
 
 __all__ = [
     "Exercise",
     "NotStarted",
     "Wrong",
+    "arun_printing",
     "async_judge_client",
     "exercises",
     "judge_client",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -50,6 +50,17 @@ def async_judge_client(speed: float | None = None) -> anthropic.AsyncAnthropic:
     return make_async_client(settings, banner=False, max_retries=0)
 
 
+def user_request(prompt: str, max_tokens: int, **fields: Any) -> dict[str, Any]:
+    """A request of one user message to the learner's model, as the lessons write them.
+
+    >>> user_request("Hi", 64, model="claude-opus-5-5")["messages"]
+    [{'role': 'user', 'content': 'Hi'}]
+    """
+    fields.setdefault("model", load_settings().model)
+    messages = [{"role": "user", "content": prompt}]
+    return {"max_tokens": max_tokens, "messages": messages, **fields}
+
+
 def served(request: dict[str, Any]) -> StreamOutcome:
     """What the replay sends for `request` (streamed), read by the course's own reader.
 
@@ -65,9 +76,31 @@ def served(request: dict[str, Any]) -> StreamOutcome:
 def run_printing(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, str]:
     """Call `function`, returning its result and everything it printed (also shown as usual)."""
     captured = io.StringIO()
-    with contextlib.redirect_stdout(_Tee(sys.stdout, captured)):
-        result = function(*args, **kwargs)
+    try:
+        with contextlib.redirect_stdout(_Tee(sys.stdout, captured)):
+            result = function(*args, **kwargs)
+    finally:
+        _end_line(captured.getvalue())
     return result, captured.getvalue()
+
+
+async def arun_printing(
+    function: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> tuple[T, str]:
+    """`run_printing` for an ``async def`` function: await it, keeping what it printed."""
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(_Tee(sys.stdout, captured)):
+            result = await function(*args, **kwargs)
+    finally:
+        _end_line(captured.getvalue())
+    return result, captured.getvalue()
+
+
+def _end_line(printed: str) -> None:
+    """End the learner's unfinished last line on screen, so a verdict starts a line of its own."""
+    if printed and not printed.endswith("\n"):
+        sys.stdout.write("\n")
 
 
 class _Tee(io.TextIOBase):
