@@ -24,7 +24,7 @@ from .core import Wrong
 from .judging import judge_client, run_printing, served
 
 PROMPT_HELLO = "In one sentence, what does it mean for an API to stream its response?"
-MADE_UP_KEY = "sk-ant-judge-0000-not-a-real-key-7f3a9c"  # the judge's own, never a real key
+MADE_UP_KEY = "sk-ant-" + "judge-0000-not-a-real-key-7f3a9c"  # made at run time: never a real key
 
 
 def hello() -> dict[str, Any]:
