@@ -10,15 +10,17 @@ a clock started after ``create()`` returned misses the wait for the first byte, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
 from ..config import load_settings
+from ..outcome import Piece
 from ..replay.fixture import Fixture
 from ..replay.library import FixtureLibrary
 from ..timing import Timing
 from .core import Wrong
-from .judging import judge_client, user_request
+from .judging import judge_client, served, user_request
 
 PACE = 2.0  # the timing checks play the essay twice as fast: about 2 s at the recorded pace
 SLACK = 0.5  # seconds a busy machine may add to a measured time (at PACE)
@@ -47,29 +49,23 @@ def recording(request: dict[str, Any]) -> Fixture:
 
 
 def recorded_timing(request: dict[str, Any]) -> Timing:
-    """The `Timing` that `measure` would give for `request` streamed, at the recorded pace."""
+    """The `Timing` that `measure` gives for `request` streamed at the recorded pace, at once.
+
+    The course's reader reads the reply (replayed with no waiting); each piece then gets the
+    time at which the recording sends it, and `Timing` computes the figures as it always does.
+    """
     fixture = recording(request)
-    times, chars, output_tokens = [], [], 0
-    for event in fixture.events:
-        data = event.data if isinstance(event.data, dict) else {}
-        delta = data.get("delta", {})
-        if event.type == "content_block_delta" and delta.get("type") == "text_delta":
-            if delta.get("text"):
-                times.append(event.at)
-                chars.append(len(delta["text"]))
-        elif event.type == "message_delta":
-            output_tokens = data.get("usage", {}).get("output_tokens", output_tokens)
-    total = fixture.duration
-    return Timing(
-        ttft=times[0],
-        total=total,
-        output_tokens=output_tokens,
-        tokens_per_second=output_tokens / total,
-        delta_times=times,
-        delta_chars=chars,
-        streamed=True,
-        model=request["model"],
-    )
+    outcome = served(request)
+    sent = [event.at for event in fixture.events if _text_of(event)]
+    pieces = tuple(Piece(at, piece.text) for at, piece in zip(sent, outcome.pieces, strict=True))
+    recorded = replace(outcome, pieces=pieces, elapsed=fixture.duration)
+    return Timing.of_outcome(recorded, model=request["model"])
+
+
+def _text_of(event: Any) -> str:
+    data = event.data if isinstance(event.data, dict) else {}
+    delta = data.get("delta", {}) if event.type == "content_block_delta" else {}
+    return delta.get("text", "") if delta.get("type") == "text_delta" else ""
 
 
 def _two_times(answer: Any) -> tuple[float, float]:

@@ -225,18 +225,19 @@ async def _close_upstream(stream: Any, record: RelayRecord, log: RelayLog) -> No
         with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
             await stream.close()  # closes the HTTP response: the API stops generating
         record.upstream_closed = stream.response.is_closed
-    record.upstream_closed_at = time.perf_counter()
+    closed_at = time.perf_counter()
     if record.ending == "disconnected":
-        delay = record.close_delay
+        delay = closed_at - (record.disconnected_at or closed_at)
         log.note(
             "upstream_closed_early",
             number=record.number,
             chars=record.chars_sent,
-            delay_ms=(delay or 0.0) * 1000,
+            delay_ms=delay * 1000,
         )
     else:
-        seconds = record.upstream_closed_at - record.started
+        seconds = closed_at - record.started
         log.note("finished", number=record.number, ending=record.ending, seconds=seconds)
+    record.upstream_closed_at = closed_at  # last: `last_closed` waits for it, the log line is in
 
 
 def _event(record: RelayRecord, name: str, data: dict[str, Any]) -> ServerSentEvent:
