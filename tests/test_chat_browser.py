@@ -85,9 +85,11 @@ paragraph's own margin, the line between turns."""
 
 WHILE_STREAMING = f"""() => {{
     const looks = ({LOOKS})();
-    return looks.activity ? looks : null;
+    const stop = document.querySelector('.streaming-chat-stop');
+    return looks.activity && !stop.disabled ? looks : null;
 }}"""
-"""How the panel looks at the first moment the activity line says a reply streams."""
+"""How the panel looks once the activity line says a reply streams and Stop is enabled (each
+widget's state reaches the page in its own message)."""
 
 INPUT = ".streaming-chat-input input"
 LAST_REPLY = ".streaming-chat-reply >> nth=-1"

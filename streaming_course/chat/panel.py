@@ -275,13 +275,14 @@ class ChatPanel:
         self.send(text)
 
     def _show_busy(self, busy: bool) -> None:
-        # The kernel reads "Idle" while a reply streams in its task: the panel says it.
-        streaming = _line(message("chat_panel.streaming"), "streaming-chat-note")
-        self.activity.value = streaming if busy else ""
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         self.retry_button.disabled = busy or not self.turns
         self.clear_button.disabled = busy
+        # The kernel reads "Idle" while a reply streams in its task: the panel says it (once
+        # Stop is enabled, so the line never promises a Stop that is not there yet).
+        streaming = _line(message("chat_panel.streaming"), "streaming-chat-note")
+        self.activity.value = streaming if busy else ""
 
 
 class TurnView:
